@@ -1,0 +1,67 @@
+"""Records that leave the corpus room: an extracted document and its paragraphs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Bump when extraction or sentence splitting changes what is stored for the same file:
+# documents loaded under another version are re-extracted by the next refresh.
+EXTRACTION_VERSION = "1"
+
+PARAGRAPH_KINDS = ("body", "heading", "bullet", "footnote", "table")
+
+# Accepted values of documents.doc_type (see warehouse/contract.yml).
+DOC_TYPES = (
+    "ofsted_ilacs_inspection",        # inspection of local authority children's services, 2018-
+    "ofsted_sif_inspection",          # single inspection framework (and re-inspections), 2013-2018
+    "ofsted_safeguarding_inspection", # 2012-2013 safeguarding / looked after children inspections
+    "ofsted_focused_visit_letter",
+    "ofsted_monitoring_letter",
+    "ofsted_letter",                  # any other Ofsted letter
+    "commissioner_report",            # DfE children's services commissioner
+    "council_cabinet_report",
+    "council_committee_report",
+    "other",
+)
+
+
+@dataclass
+class Paragraph:
+    text: str                      # clean text, no layout furniture, hyphenation repaired
+    page: int | None = None        # 1-based page it starts on (None for text files)
+    number: int | None = None      # the report's own paragraph number, if it prints one
+    section: str | None = None     # nearest heading above it
+    kind: str = "body"             # one of PARAGRAPH_KINDS
+
+
+@dataclass
+class Judgement:
+    area: str    # overall_effectiveness, impact_of_leaders, help_and_protection, ...
+    grade: str   # outstanding | good | requires improvement | inadequate | adequate
+
+
+@dataclass
+class ExtractedDocument:
+    paragraphs: list[Paragraph]
+    pages: int | None = None
+    title: str | None = None
+    authority: str | None = None
+    doc_type: str | None = None
+    published: date | None = None
+    inspection_start: date | None = None
+    inspection_end: date | None = None
+    lead_inspector: str | None = None
+    judgements: list[Judgement] = field(default_factory=list)
+
+
+class ExtractionError(Exception):
+    """A file that cannot become text. `reason` is a short code stored in the warehouse
+    (not_a_pdf, encrypted, corrupt, no_pages, no_text_layer, empty, unsupported, unreadable);
+    the message says what is wrong and what to do."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.args[0]}"

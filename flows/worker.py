@@ -1,0 +1,62 @@
+"""CPU work for one document, run in a worker process: extract, split, tag. Returns a
+record the single writer stores. No DuckDB here."""
+from __future__ import annotations
+
+import traceback
+from datetime import date
+from functools import lru_cache
+
+from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
+from findings.corpus.extract import extract
+from findings.corpus.sentences import split
+from findings.corpus.sources import Source
+from findings.models.tagging import Tagger
+from findings.warehouse.records import DocumentRecord, SentenceRow
+
+
+@lru_cache(maxsize=1)
+def tagger() -> Tagger:
+    """One tagger per process, with the current model if one is installed."""
+    from findings.models.registry import load_current
+
+    return Tagger(model=load_current())
+
+
+def process(source: Source, document_id: str) -> DocumentRecord:
+    rec = DocumentRecord(document_id=document_id, source=source.source,
+                         source_url=source.manifest.get("source_url"), extraction_version=EXTRACTION_VERSION)
+    try:
+        doc = extract(source.path, source.manifest)
+    except ExtractionError as exc:
+        rec.status, rec.error_reason, rec.error = "error", exc.reason, str(exc.args[0])
+        _manifest_metadata(rec, source)
+        return rec
+    except Exception as exc:  # a parser bug must not stop the run: record it, with where it happened
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        rec.status, rec.error_reason = "error", "failed"
+        rec.error = (f"{source.path}: extraction failed with {type(exc).__name__}: {exc} "
+                     f"(at {last.filename}:{last.lineno}); please report this with the file.")
+        _manifest_metadata(rec, source)
+        return rec
+    for name in ("authority", "doc_type", "title", "published", "inspection_start", "inspection_end", "lead_inspector", "pages"):
+        setattr(rec, name, getattr(doc, name))
+    rec.judgements = [(j.area, j.grade) for j in doc.judgements]
+    sentences = split(doc.paragraphs)
+    paras = doc.paragraphs
+    t = tagger()
+    tags = t.tag([s.text for s in sentences], [paras[s.paragraph_index].section for s in sentences])
+    rec.tagger_version = t.version
+    rec.sentences = [
+        SentenceRow(i, paras[s.paragraph_index].page, paras[s.paragraph_index].number, s.paragraph_index,
+                    paras[s.paragraph_index].kind, paras[s.paragraph_index].section, s.text, s.start, s.end, tag)
+        for i, (s, tag) in enumerate(zip(sentences, tags))
+    ]
+    return rec
+
+
+def _manifest_metadata(rec: DocumentRecord, source: Source) -> None:
+    rec.authority = source.manifest.get("authority")
+    rec.doc_type = source.manifest.get("doc_type")
+    rec.title = source.manifest.get("title")
+    if source.manifest.get("published"):
+        rec.published = date.fromisoformat(source.manifest["published"])

@@ -1,0 +1,214 @@
+"""The DuckDB warehouse: migrations, loading one document per transaction, re-tagging
+stored sentences, and read-only queries for analysts."""
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from .records import DocumentRecord
+
+HERE = Path(__file__).parent
+MIGRATIONS = HERE / "migrations"
+VIEWS = HERE / "views.sql"
+DEFAULT_WAREHOUSE = Path("warehouse/findings.duckdb")
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("FINDINGS_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse file for writing."""
+
+
+def connect(path: Path, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying for up to `wait` seconds while another process holds
+    DuckDB's file lock (a writer keeps it only for one document's transaction)."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `findings refresh --warehouse {path}` first.")
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                if "lock" in str(exc).lower():
+                    raise WarehouseBusy(f"{path} is locked by another process (a refresh writing?): try again in a moment.") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply migrations not yet applied, in order, then (re)create the views."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    for script in sorted(MIGRATIONS.glob("*.sql")):
+        if script.name in done:
+            continue
+        con.execute("BEGIN")
+        con.execute(script.read_text(encoding="utf-8"))
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.name])
+        con.execute("COMMIT")
+    con.execute(VIEWS.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def open_writer(path: Path, wait: float = 30.0, migrate_schema: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived writing connection: held only while writing, so analysts' read-only
+    queries get in between documents."""
+    con = connect(path, wait=wait)
+    try:
+        if migrate_schema:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def loaded_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """source -> (document_id, extraction_version, status) of what is stored."""
+    rows = con.execute("SELECT source, document_id, extraction_version, status FROM store.documents").fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def write_document(con: duckdb.DuckDBPyConnection, rec: DocumentRecord) -> None:
+    """Replace whatever is stored for this content or this source with `rec`, in one
+    transaction: a crash leaves either the old version or the new one, never half."""
+    con.execute("BEGIN")
+    try:
+        old = [r[0] for r in con.execute(
+            "SELECT document_id FROM store.documents WHERE document_id = ? OR source = ?",
+            [rec.document_id, rec.source]).fetchall()]
+        for doc_id in old:
+            _delete_document(con, doc_id)
+        con.execute(
+            """INSERT INTO store.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [rec.document_id, rec.source, rec.source_url, rec.authority, rec.doc_type, rec.title,
+             rec.published, rec.inspection_start, rec.inspection_end, rec.lead_inspector, rec.pages,
+             rec.status, rec.error_reason, rec.error, rec.extraction_version, datetime.now()],
+        )
+        if rec.judgements:
+            con.executemany("INSERT INTO store.judgements VALUES (?, ?, ?)",
+                            [[rec.document_id, area, grade] for area, grade in dict(rec.judgements).items()])
+        if rec.sentences:
+            ids = [sentence_id(rec.document_id, s.sentence_index) for s in rec.sentences]
+            sentences = pa.table({
+                "sentence_id": ids,
+                "document_id": [rec.document_id] * len(ids),
+                "sentence_index": [s.sentence_index for s in rec.sentences],
+                "page": pa.array([s.page for s in rec.sentences], pa.int32()),
+                "paragraph": pa.array([s.paragraph for s in rec.sentences], pa.int32()),
+                "paragraph_index": [s.paragraph_index for s in rec.sentences],
+                "kind": [s.kind for s in rec.sentences],
+                "section": pa.array([s.section for s in rec.sentences], pa.string()),
+                "text": [s.text for s in rec.sentences],
+                "start_char": [s.start_char for s in rec.sentences],
+                "end_char": [s.end_char for s in rec.sentences],
+            })
+            con.register("new_sentences", sentences)
+            con.execute("""INSERT INTO store.sentences (sentence_id, document_id, sentence_index, page, paragraph,
+                paragraph_index, kind, section, text, start_char, end_char) SELECT * FROM new_sentences""")
+            con.unregister("new_sentences")
+            _write_tags(con, ids, [s.tags for s in rec.sentences], rec.tagger_version)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def sentence_id(document_id: str, index: int) -> str:
+    return f"{document_id[:16]}-{index:05d}"
+
+
+def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    ids = "SELECT sentence_id FROM store.sentences WHERE document_id = $1"
+    con.execute(f"DELETE FROM store.sentence_themes WHERE sentence_id IN ({ids})", [document_id])
+    con.execute(f"DELETE FROM store.rule_hits WHERE sentence_id IN ({ids})", [document_id])
+    con.execute("DELETE FROM store.sentences WHERE document_id = ?", [document_id])
+    con.execute("DELETE FROM store.judgements WHERE document_id = ?", [document_id])
+    con.execute("DELETE FROM store.documents WHERE document_id = ?", [document_id])
+
+
+def _write_tags(con: duckdb.DuckDBPyConnection, ids: list[str], tags: list, version: str) -> None:
+    """Write tags of sentences that exist (caller holds a transaction and has cleared
+    older tags of these sentences)."""
+    con.register("new_tags", pa.table({
+        "sentence_id": ids,
+        "boilerplate": [t.boilerplate for t in tags],
+        "boilerplate_rule": pa.array([t.boilerplate_rule for t in tags], pa.string()),
+        "sentiment": [t.sentiment for t in tags],
+        "sentiment_score": pa.array([float(t.sentiment_score) for t in tags], pa.float64()),
+        "sentiment_source": [t.sentiment_source for t in tags],
+        "sentiment_cues": pa.array([t.cues for t in tags], pa.list_(pa.string())),
+    }))
+    con.execute(f"""UPDATE store.sentences s SET boilerplate = n.boilerplate, boilerplate_rule = n.boilerplate_rule,
+        sentiment = n.sentiment, sentiment_score = n.sentiment_score, sentiment_source = n.sentiment_source,
+        sentiment_cues = n.sentiment_cues, tagger_version = '{version}'
+        FROM new_tags n WHERE s.sentence_id = n.sentence_id""")
+    con.unregister("new_tags")
+    themes = [(sid, t.theme, t.score, t.source, t.detail) for sid, tag in zip(ids, tags) for t in tag.themes]
+    hits = [(sid, theme, rid) for sid, tag in zip(ids, tags) for theme, rid in tag.hits]
+    if themes:
+        con.register("new_themes", pa.table(dict(zip(["sentence_id", "theme", "score", "source", "detail"], map(list, zip(*themes))))))
+        con.execute("INSERT INTO store.sentence_themes SELECT * FROM new_themes")
+        con.unregister("new_themes")
+    if hits:
+        con.register("new_hits", pa.table(dict(zip(["sentence_id", "theme", "rule_id"], map(list, zip(*hits))))))
+        con.execute("INSERT INTO store.rule_hits SELECT * FROM new_hits")
+        con.unregister("new_hits")
+
+
+def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
+    return con.execute("SELECT count(*) FROM store.sentences WHERE tagger_version IS DISTINCT FROM ?", [version]).fetchone()[0]
+
+
+def retag(con: duckdb.DuckDBPyConnection, tagger, only_stale: bool = True, batch: int = 20000, progress=None) -> int:
+    """Re-tag stored sentences from their text and section, without re-reading documents.
+    Each batch is one transaction."""
+    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
+    rows = con.execute(f"SELECT sentence_id, text, section FROM store.sentences {where} ORDER BY sentence_id",
+                       [tagger.version] if only_stale else []).fetchall()
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        ids = [r[0] for r in chunk]
+        tags = tagger.tag([r[1] for r in chunk], [r[2] for r in chunk])
+        con.execute("BEGIN")
+        try:
+            con.register("retag_ids", pa.table({"sentence_id": ids}))
+            con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+            con.execute("DELETE FROM store.rule_hits WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+            con.unregister("retag_ids")
+            _write_tags(con, ids, tags, tagger.version)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if progress:
+            progress(min(start + batch, len(rows)), len(rows))
+    return len(rows)
+
+
+def query(path: Path, sql: str, wait: float = 30.0) -> tuple[list[str], list[tuple]]:
+    """Run analyst SQL on a read-only connection that cannot touch files either."""
+    con = connect(path, read_only=True, wait=wait)
+    try:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        cur = con.execute(sql)
+        if cur.description is None:
+            return [], []
+        return [d[0] for d in cur.description], cur.fetchall()
+    finally:
+        con.close()

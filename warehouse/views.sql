@@ -1,0 +1,44 @@
+-- The analysts' contract. Column meanings are documented in warehouse/contract.yml and
+-- tested by tests/test_contract.py; change a view only with its contract entry.
+
+-- One row per document the refresh has seen, loaded or failed.
+CREATE OR REPLACE VIEW documents AS
+SELECT document_id, source, source_url, authority, doc_type, title, published,
+       inspection_start, inspection_end, lead_inspector, pages, status,
+       error_reason, error, loaded_at
+FROM store.documents;
+
+-- One row per sentence and (final) theme.
+CREATE OR REPLACE VIEW finding_themes AS
+SELECT sentence_id, theme, score, source, detail
+FROM store.sentence_themes;
+
+-- One row per sentence of every loaded document.
+CREATE OR REPLACE VIEW findings AS
+WITH theme_order(theme, rank) AS (
+    VALUES ('front_door', 1), ('early_help', 2), ('supervision', 3), ('care_leavers', 4),
+           ('children_in_care', 5), ('child_protection', 6), ('exploitation_missing', 7),
+           ('leadership', 8), ('workforce', 9), ('quality_assurance', 10), ('voice_participation', 11)
+),
+themes AS (
+    SELECT t.sentence_id, list(t.theme ORDER BY o.rank) AS themes
+    FROM store.sentence_themes t JOIN theme_order o USING (theme)
+    GROUP BY t.sentence_id
+)
+SELECT s.sentence_id, s.document_id, d.source, d.authority, d.doc_type, d.published,
+       s.page, s.paragraph, s.section, s.sentence_index, s.text,
+       coalesce(th.themes, []::VARCHAR[]) AS themes,
+       s.sentiment, s.sentiment_score, s.boilerplate
+FROM store.sentences s
+JOIN store.documents d USING (document_id)
+LEFT JOIN themes th USING (sentence_id);
+
+-- Judgement grades read from inspection reports.
+CREATE OR REPLACE VIEW judgements AS
+SELECT document_id, area, grade FROM store.judgements;
+
+-- Refresh and retrain runs.
+CREATE OR REPLACE VIEW runs AS
+SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs,
+       failed_docs, sentences, detail
+FROM store.runs;
