@@ -47,6 +47,7 @@ def _looks_like_heading(line: str) -> bool:
     return (
         0 < len(words) <= 12
         and len(line) <= 90
+        and "," not in line
         and not _END.search(line)
         and line[:1].isupper()
         and not line.endswith(",")
@@ -112,10 +113,18 @@ def _join_broken(paragraphs: list[Paragraph]) -> list[Paragraph]:
         prev = out[-1] if out else None
         if (
             prev is not None
-            and prev.kind == para.kind == "body"
+            and prev.kind in ("body", "heading")
+            and para.kind == "body"
             and not _END.search(prev.text)
             and para.text[:1].islower()
         ):
+            if prev.kind == "heading":  # a sentence start mistaken for a heading
+                prev.kind = "body"
+                prev.section = next((p.section for p in reversed(out[:-1]) if p.kind == "heading"), None)
+                for later in paragraphs[paragraphs.index(para):]:
+                    if later.kind == "heading":
+                        break
+                    later.section = prev.section
             prev.text = f"{prev.text} {para.text}"
             continue
         out.append(para)

@@ -52,7 +52,7 @@ class Summary:
     def lines(self) -> list[str]:
         out = [f"documents: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, {self.failed} failed",
                f"sentences written: {self.sentences}" + (f"; re-tagged: {self.retagged}" if self.retagged else "")]
-        out += [f"  failed: {f['source']}: {f['reason']}: {f['error']}" for f in self.failures]
+        out += [f"  failed ({f['reason']}): {f['error']}" for f in self.failures]
         return out
 
 
@@ -121,45 +121,50 @@ def refresh(corpus: list[str] | None = None, warehouse: str | None = None, worke
             stored = db.loaded_state(con)
             con.execute("INSERT INTO store.runs (run_id, flow, started_at, status, detail) VALUES (?, 'refresh', now(), 'running', ?)",
                         [run_id, json.dumps({"corpus": [str(p) for p in paths]})])
-        planned = plan(discover(paths), stored)
-        todo = sorted((p for p in planned if p.change != "unchanged"), key=lambda p: -p.source.size)
-        summary.unchanged = len(planned) - len(todo)
-        log.info("%d documents: %d to ingest, %d unchanged", len(planned), len(todo), summary.unchanged)
-
-        done = [0]
-
-        def tick() -> None:
-            done[0] += 1
-            if progress:
-                progress(done[0], len(todo))
-
-        _ctx.warehouse, _ctx.on_done = wh, tick
-        n = _workers(len(todo), workers)
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 and todo else None
-        _ctx.pool = pool
         try:
-            futures = [ingest_document.submit(item) for item in todo]
-            for fut in as_completed(futures):
-                result = fut.result()
-                if result["status"] == "error":
-                    summary.failed += 1
-                    summary.failures.append({k: result[k] for k in ("source", "reason", "error")})
-                else:
-                    setattr(summary, result["change"], getattr(summary, result["change"]) + 1)
-                    summary.sentences += result["sentences"]
-        finally:
-            _ctx.pool = None
-            if pool:
-                pool.shutdown()
+            planned = plan(discover(paths), stored)
+            todo = sorted((p for p in planned if p.change != "unchanged"), key=lambda p: -p.source.size)
+            summary.unchanged = len(planned) - len(todo)
+            log.info("%d documents: %d to ingest, %d unchanged", len(planned), len(todo), summary.unchanged)
 
-        with db.open_writer(wh, migrate_schema=False) as con:
-            tagger = worker.tagger()
-            if db.stale_tag_count(con, tagger.version):
-                summary.retagged = db.retag(con, tagger)
-            con.execute("""UPDATE store.runs SET ended_at = now(), status = 'completed', new_docs = ?, changed_docs = ?,
-                unchanged_docs = ?, failed_docs = ?, sentences = ?, detail = ? WHERE run_id = ?""",
-                        [summary.new, summary.changed, summary.unchanged, summary.failed, summary.sentences,
-                         json.dumps({"corpus": [str(p) for p in paths], "failures": summary.failures}), run_id])
+            done = [0]
+
+            def tick() -> None:
+                done[0] += 1
+                if progress:
+                    progress(done[0], len(todo))
+
+            _ctx.warehouse, _ctx.on_done = wh, tick
+            n = _workers(len(todo), workers)
+            pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 and todo else None
+            _ctx.pool = pool
+            try:
+                futures = [ingest_document.submit(item) for item in todo]
+                for fut in as_completed(futures):
+                    result = fut.result()
+                    if result["status"] == "error":
+                        summary.failed += 1
+                        summary.failures.append({k: result[k] for k in ("source", "reason", "error")})
+                    else:
+                        setattr(summary, result["change"], getattr(summary, result["change"]) + 1)
+                        summary.sentences += result["sentences"]
+            finally:
+                _ctx.pool = None
+                if pool:
+                    pool.shutdown()
+
+            with db.open_writer(wh, migrate_schema=False) as con:
+                tagger = worker.tagger()
+                if db.stale_tag_count(con, tagger.version):
+                    summary.retagged = db.retag(con, tagger)
+                con.execute("""UPDATE store.runs SET ended_at = now(), status = 'completed', new_docs = ?, changed_docs = ?,
+                    unchanged_docs = ?, failed_docs = ?, sentences = ?, detail = ? WHERE run_id = ?""",
+                            [summary.new, summary.changed, summary.unchanged, summary.failed, summary.sentences,
+                             json.dumps({"corpus": [str(p) for p in paths], "failures": summary.failures}), run_id])
+        except BaseException:
+            with db.open_writer(wh, migrate_schema=False) as con:
+                con.execute("UPDATE store.runs SET ended_at = now(), status = 'failed' WHERE run_id = ?", [run_id])
+            raise
     for line in summary.lines():
         log.info(line)
     return asdict(summary)

@@ -59,7 +59,8 @@ def rules_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def load_theme_rules(path: Path = THEMES_FILE) -> list[dict]:
+def load_theme_rules(path: Path | None = None) -> list[dict]:
+    path = path or THEMES_FILE
     rules, ids = [], set()
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
