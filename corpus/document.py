@@ -6,7 +6,7 @@ from datetime import date
 
 # Bump when extraction or sentence splitting changes what is stored for the same file:
 # documents loaded under another version are re-extracted by the next refresh.
-EXTRACTION_VERSION = "1"
+EXTRACTION_VERSION = "2"
 
 PARAGRAPH_KINDS = ("body", "heading", "bullet", "footnote", "table")
 

@@ -20,6 +20,7 @@ class Source:
     source: str                 # the file path it was read from (or the URL it was downloaded from)
     size: int
     manifest: dict[str, str] = field(default_factory=dict)
+    mtime_ns: int = 0           # with size, lets an unchanged file skip hashing (see flows/refresh.plan)
 
     def content_hash(self) -> str:
         """sha256 of the bytes: the document id, so a renamed copy is the same document."""
@@ -67,11 +68,13 @@ def discover(roots: list[Path]) -> list[Source]:
         for path in files:
             row = _manifest_row(path, root if root.is_dir() else root.parent, manifests)
             resolved = path.resolve()
+            stat = path.stat()
             found[resolved] = Source(
                 path=path,
                 source=str(path),
-                size=path.stat().st_size,
+                size=stat.st_size,
                 manifest=row,
+                mtime_ns=stat.st_mtime_ns,
             )
     return list(found.values())
 

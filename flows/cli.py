@@ -34,7 +34,8 @@ def cmd_refresh(args) -> int:
         job = bar.add_task("refresh", total=None)
         try:
             summary = refresh(corpus=args.corpus, warehouse=str(_warehouse(args)), workers=args.workers,
-                              progress=lambda done, total: bar.update(job, completed=done, total=total))
+                              progress=lambda done, total: bar.update(job, completed=done, total=total),
+                              manifest=args.manifest, cache=args.cache, wait=args.wait)
         except RefreshRunning as exc:
             print(f"findings refresh: {exc}", file=sys.stderr)
             return exc.exit_code
@@ -95,11 +96,106 @@ def _cell(value) -> str:
 def cmd_retag(args) -> int:
     from findings.warehouse import db
 
+    from .locking import RefreshRunning, refresh_lock
     from .worker import tagger
 
-    with db.open_writer(_warehouse(args)) as con:
-        n = db.retag(con, tagger(), only_stale=not args.all)
+    try:
+        with refresh_lock(_warehouse(args)):  # not while a refresh writes; the file is held per batch only
+            n = db.retag_file(_warehouse(args), tagger(), only_stale=not args.all)
+    except RefreshRunning as exc:
+        print(f"findings retag: {exc}", file=sys.stderr)
+        return exc.exit_code
     print(f"re-tagged {n} sentences with {tagger().version}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .status import report
+
+    try:
+        print(report(_warehouse(args), runs=args.runs), end="")
+    except FileNotFoundError as exc:
+        print(f"findings status: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _prefect_env(True)
+    from .serve import serve
+
+    return serve(cron=args.cron, corpus=args.corpus, manifest=args.manifest, warehouse=str(_warehouse(args)),
+                 cache=args.cache, workers=args.workers, wait=args.wait, name=args.name)
+
+
+def cmd_labels_export(args) -> int:
+    import json as _json
+
+    from findings.models.labels import project_labels
+    from findings.models.registry import load_current
+    from findings.models.selection import rank
+    from findings.warehouse.db import connect
+
+    wh = _warehouse(args)
+    con = connect(wh, read_only=True, wait=30)
+    try:
+        rows = con.execute("""SELECT s.sentence_id, s.text, s.section FROM store.sentences s
+            WHERE NOT s.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
+            USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)""").fetchall()
+        meta = {r[0]: r[1:] for r in con.execute(
+            "SELECT s.sentence_id, s.document_id, d.source FROM store.sentences s JOIN store.documents d USING (document_id)").fetchall()}
+    finally:
+        con.close()
+    chosen = rank(rows, load_current(), project_labels(), args.n)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fields = ["sentence_id", "document_id", "document", "section", "text", "themes", "sentiment", "boilerplate",
+              "annotator", "suggested_themes", "suggested_sentiment", "reason"]
+    records = [{**r, "document_id": meta[r["sentence_id"]][0], "document": meta[r["sentence_id"]][1], "themes": "",
+                "sentiment": "", "boilerplate": "", "annotator": ""} for r in chosen]
+    with out.with_suffix(".csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+    with out.with_suffix(".jsonl").open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(_json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")
+    print(f"wrote {len(records)} sentences to {out.with_suffix('.csv')} and {out.with_suffix('.jsonl')}: "
+          "fill in themes (comma-separated codebook ids), sentiment and boilerplate, then `findings labels import`.")
+    return 0
+
+
+def cmd_labels_import(args) -> int:
+    from findings.models.labels import LabelError, read_label_file
+    from findings.warehouse.labels import import_labels
+
+    try:
+        labels = read_label_file(Path(args.file), annotator=args.annotator)
+    except LabelError as exc:
+        print(f"findings labels import: {exc}", file=sys.stderr)
+        return 2
+    n = import_labels(_warehouse(args), labels)
+    print(f"imported {n} labels into {_warehouse(args)}; run `findings retrain` to learn from them.")
+    return 0
+
+
+def cmd_retrain(args) -> int:
+    _prefect_env(args.verbose)
+    from .retrain import retrain
+
+    result = retrain(warehouse=str(_warehouse(args)), force=args.force)
+    m = result["metrics"]
+    print(f"trained {result['version']} on {result['train']} labels in {result['seconds']} s; "
+          f"test ({result['test']}): themes macro-F1 {m['macro_f1_all']} (core {m['macro_f1_core']}), "
+          f"sentiment macro-F1 {m['sentiment']['macro_f1']}")
+    print(result["message"] + (f"; re-tagged {result['retagged']} sentences" if result["retagged"] else ""))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from findings.models.evaluate import report
+
+    print(report())
     return 0
 
 
@@ -123,6 +219,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", metavar="FILE", help="DuckDB file (default: $FINDINGS_WAREHOUSE or warehouse/findings.duckdb)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     p.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    p.add_argument("--manifest", metavar="FILE", help="manifest.csv whose rows are loaded too; rows with a source_url "
+                   "and no local file are downloaded into the cache")
+    p.add_argument("--cache", metavar="DIR", help="download cache (default: $FINDINGS_CACHE or corpus/cache)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another refresh is writing this warehouse, wait up to SECONDS for it (default: exit 75 at once)")
+
+    p = add("serve", cmd_serve, "Serve the refresh flow as a scheduled Prefect deployment (runs until stopped).")
+    p.add_argument("--cron", default="0 6 * * 1", help="schedule, cron syntax (default: '0 6 * * 1', Mondays 06:00)")
+    p.add_argument("--corpus", nargs="+", metavar="PATH", help="folders or files (default: corpus/sample unless --manifest)")
+    p.add_argument("--manifest", metavar="FILE", help="manifest.csv to load, downloading source_url's not yet cached")
+    p.add_argument("--cache", metavar="DIR", help="download cache (default: corpus/cache)")
+    p.add_argument("--warehouse", metavar="FILE")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--name", default="findings-refresh", help="deployment name (default: findings-refresh)")
+    p.add_argument("--wait", type=float, default=900.0, metavar="SECONDS",
+                   help="a run that finds another refresh writing waits up to SECONDS for it (default: 900)")
+
+    p = add("status", cmd_status, "Show the last refresh runs and what the warehouse holds.")
+    p.add_argument("--warehouse", metavar="FILE")
+    p.add_argument("--runs", type=int, default=10, metavar="N", help="how many recent runs to show (default: 10)")
 
     p = add("query", cmd_query, "Run read-only SQL on the warehouse and print the result.")
     p.add_argument("sql")
@@ -132,6 +248,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("retag", cmd_retag, "Re-tag stored sentences with the current rules and model (no documents re-read).")
     p.add_argument("--warehouse", metavar="FILE")
     p.add_argument("--all", action="store_true", help="re-tag every sentence, not only stale ones")
+
+    p = add("labels", lambda a: (build_parser().parse_args(["labels", "-h"])), "Export sentences worth labelling; import filled-in labels.")
+    labels = p.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
+    q = labels.add_parser("export", help="write the sentences most worth labelling next as CSV and JSONL")
+    q.set_defaults(func=cmd_labels_export)
+    q.add_argument("--n", type=int, default=200)
+    q.add_argument("--out", default="corpus/labels/to_label", help="output path without extension")
+    q.add_argument("--warehouse", metavar="FILE")
+    q = labels.add_parser("import", help="validate a filled-in CSV/JSONL against the codebook and store it")
+    q.set_defaults(func=cmd_labels_import)
+    q.add_argument("file")
+    q.add_argument("--annotator", help="who labelled (default: the file's annotator column)")
+    q.add_argument("--warehouse", metavar="FILE")
+
+    p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, promote if not worse, re-tag (Prefect flow).")
+    p.add_argument("--warehouse", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="promote even if worse than the current model")
+    p.add_argument("--verbose", action="store_true")
+
+    add("evaluate", cmd_evaluate, "Print the current model's metrics on the test split beside annotator agreement.")
 
     p = add("check-extraction", cmd_check_extraction, "Report PDF extraction quality per report format (add -h for options).",
             add_help=False)

@@ -80,17 +80,6 @@ def load_theme_rules(path: Path | None = None) -> list[dict]:
     return rules
 
 
-def _cue_pattern(cue: str) -> list[dict]:
-    if cue.endswith("*") and " " not in cue:
-        return [{"LOWER": {"REGEX": "^" + re.escape(cue[:-1])}}]
-    return [{"LOWER": tok.lower_} for tok in _tokenizer()(cue)]
-
-
-@lru_cache(maxsize=1)
-def _tokenizer():
-    return spacy.blank("en")
-
-
 class RuleTagger:
     def __init__(self) -> None:
         self.nlp = spacy.blank("en")
@@ -110,7 +99,9 @@ class RuleTagger:
 
     def _load_sentiment(self) -> None:
         cfg = yaml.safe_load(SENTIMENT_FILE.read_text(encoding="utf-8"))
-        self.cues = Matcher(self.nlp.vocab)
+        # Whole-phrase cues go to a PhraseMatcher; "word*" cues are matched by prefix.
+        self.cues = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.prefix_cues: dict[str, str] = {}
         self.cue_weight: dict[str, float] = {}
         weak = set(cfg.get("weak", []))
         for polarity, sign in (("positive", 1.0), ("negative", -1.0)):
@@ -118,7 +109,11 @@ class RuleTagger:
                 for cue in cues:
                     key = f"{polarity}:{cue}"
                     self.cue_weight[key] = sign * float(weight) * (0.5 if cue in weak else 1.0)
-                    self.cues.add(key, [_cue_pattern(cue)])
+                    if cue.endswith("*") and " " not in cue:
+                        self.prefix_cues[cue[:-1].lower()] = key
+                    else:
+                        self.cues.add(key, [self.nlp.make_doc(cue)])
+        self.prefixes = tuple(self.prefix_cues)
         self.negators = {n.lower() for n in cfg["negators"]}
         self.window = int(cfg["negation_window"])
         self.contrast = [tuple(c.split()) for c in cfg["contrast"]]
@@ -145,11 +140,13 @@ class RuleTagger:
 
     def _tag_doc(self, doc, section: str | None) -> RuleTags:
         tags = RuleTags()
+        text = doc.text
         for rule_id, pattern in self.boilerplate:
-            if pattern.search(doc.text):
+            if pattern.search(text):
                 tags.boilerplate = rule_id
                 return tags  # codebook: boilerplate gets no themes and neutral sentiment
-        if _garbled(doc):
+        words = [t.lower_ for t in doc]  # one pass over tokens, shared below
+        if _garbled(words, text):
             tags.boilerplate = "garbled"
             return tags
         strings = self.nlp.vocab.strings
@@ -159,12 +156,17 @@ class RuleTagger:
             tags.hits.setdefault(theme, []).append(rule_id)
             if rule_id in self.strong_ids:
                 tags.strong.add(theme)
-        self._sentiment(doc, section, tags)
+        self._sentiment(doc, words, section, tags)
         return tags
 
-    def _sentiment(self, doc, section: str | None, tags: RuleTags) -> None:
+    def _sentiment(self, doc, words: list[str], section: str | None, tags: RuleTags) -> None:
         strings = self.nlp.vocab.strings
-        matches = sorted(self.cues(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        matches = list(self.cues(doc))
+        strings_add = strings.add
+        for i, lower in enumerate(words):
+            if lower.startswith(self.prefixes):
+                key = next(self.prefix_cues[p] for p in self.prefixes if lower.startswith(p))
+                matches.append((strings_add(key), i, i + 1))
         taken: set[int] = set()
         found = []  # (token start, signed weight, cue)
         for match_id, start, end in sorted(matches, key=lambda m: -(m[2] - m[1])):  # longest cues first
@@ -176,11 +178,11 @@ class RuleTagger:
             cue_words = key.split(":", 1)[1]
             # A negator shortly before a cue flips it, unless the cue is itself a negation phrase.
             if not any(w in self.negators for w in cue_words.split()):
-                window = [t.lower_ for t in doc[max(0, start - self.window):start]]
+                window = words[max(0, start - self.window):start]
                 if any(w in self.negators for w in window):
                     weight = -weight * (0.5 if weight < 0 else 1.0)  # "no delay" is only mildly positive
             found.append((start, weight, cue_words))
-        boundaries = self._contrast_positions(doc)
+        boundaries = self._contrast_positions(words)
         clauses: dict[int, float] = {}
         for start, weight, _ in found:
             clause = sum(1 for b in boundaries if b <= start)
@@ -202,8 +204,7 @@ class RuleTagger:
         else:
             tags.sentiment = "positive" if score > 0 else "negative"
 
-    def _contrast_positions(self, doc) -> list[int]:
-        words = [t.lower_ for t in doc]
+    def _contrast_positions(self, words: list[str]) -> list[int]:
         positions = []
         for marker in self.contrast:
             n = len(marker)
@@ -213,14 +214,13 @@ class RuleTagger:
         return sorted(positions)
 
 
-def _garbled(doc) -> bool:
+def _garbled(words: list[str], text: str) -> bool:
     """Extraction debris: mostly one-letter tokens or few letters."""
-    text = doc.text
     letters = sum(c.isalpha() for c in text)
     if len(text) >= 12 and letters / len(text) < 0.5:
         return True
-    words = [t for t in doc if t.is_alpha]
-    return len(words) >= 6 and sum(len(t) == 1 for t in words) / len(words) > 0.5
+    alpha = [w for w in words if w.isalpha()]
+    return len(alpha) >= 6 and sum(len(w) == 1 for w in alpha) / len(alpha) > 0.5
 
 
 @lru_cache(maxsize=1)

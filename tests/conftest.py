@@ -44,3 +44,53 @@ def seeds_warehouse(prefect_harness, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seeds") / "findings.duckdb"
     refresh(corpus=[str(SEEDS)], warehouse=str(path), workers=1)
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real `prefect server start` on a free loopback port (time-boxed), for tests that run
+    `findings` in subprocesses: each subprocess then talks to it (a few seconds) instead of
+    starting its own ephemeral server (~15 s). Yields the environment for those subprocesses."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_API_URL": url, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("PREFECT_PROFILE", None)
+    log = (home / "server.log").open("wb")
+    prefect = Path(sys.executable).parent / "prefect"
+    proc = subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+                            env={**env, "PREFECT_API_URL": ""}, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"prefect server did not start in 90 s: {(home / 'server.log').read_text(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+        yield {"PREFECT_API_URL": url, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_LOGGING_LEVEL": "WARNING"}
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()

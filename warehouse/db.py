@@ -170,6 +170,53 @@ def _write_tags(con: duckdb.DuckDBPyConnection, ids: list[str], tags: list, vers
         con.unregister("new_hits")
 
 
+def file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
+    """source -> (size, mtime_ns, document_id) recorded when the file was last hashed."""
+    return {r[0]: (r[1], r[2], r[3]) for r in con.execute(
+        "SELECT source, size, mtime_ns, document_id FROM store.file_stats").fetchall()}
+
+
+def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, int, str]]) -> None:
+    """Remember (source, size, mtime_ns, document_id) of files just hashed, in one transaction."""
+    if not rows:
+        return
+    con.execute("BEGIN")
+    try:
+        con.executemany("INSERT OR REPLACE INTO store.file_stats VALUES (?, ?, ?, ?, now())", [list(r) for r in rows])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def retag_file(path: Path, tagger, only_stale: bool = True, batch: int = 5000, progress=None) -> int:
+    """Like `retag`, but holding the warehouse file only while each batch is written, not
+    while it is tagged: read-only queries and other writers get in between batches."""
+    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
+    with open_writer(path) as con:
+        rows = con.execute(f"SELECT sentence_id, text, section FROM store.sentences {where} ORDER BY sentence_id",
+                           [tagger.version] if only_stale else []).fetchall()
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        ids = [r[0] for r in chunk]
+        tags = tagger.tag([r[1] for r in chunk], [r[2] for r in chunk])
+        with open_writer(path, migrate_schema=False) as con:
+            con.execute("BEGIN")
+            try:
+                con.register("retag_ids", pa.table({"sentence_id": ids}))
+                con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+                con.execute("DELETE FROM store.rule_hits WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+                con.unregister("retag_ids")
+                _write_tags(con, ids, tags, tagger.version)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        if progress:
+            progress(min(start + batch, len(rows)), len(rows))
+    return len(rows)
+
+
 def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
     return con.execute("SELECT count(*) FROM store.sentences WHERE tagger_version IS DISTINCT FROM ?", [version]).fetchone()[0]
 

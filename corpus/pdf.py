@@ -1,0 +1,745 @@
+"""PDF reports to clean paragraphs, from pdfminer.six layout objects (one parse per file).
+
+One pass over the layout collects every text line with its position and font; the rest
+is linear post-processing over those lines:
+
+* running headers / footers and page numbers are dropped: lines in the top or bottom band
+  of the page whose text (digits masked) repeats on many pages, or that are bare page
+  numbers / "Page x of y";
+* the paragraph-number column (ILACS and SIF reports print "1." in a left column) becomes
+  `Paragraph.number`, never text;
+* lines that share a row with another line further right (judgement tables, grade boxes)
+  become kind="table" paragraphs, one per cell, never glued into prose;
+* small-font lines at the bottom of a page are footnotes (kind="footnote"); superscript
+  footnote references stuck to words ("Board1") are removed;
+* bold or larger short lines are headings; every later paragraph carries `section`;
+* bullet glyph lines start kind="bullet" paragraphs (glyph removed);
+* a paragraph that runs over a page break is joined;
+* line-end hyphens are kept for compounds ("well-being") and removed for split words
+  ("assess-ment") using the document's own vocabulary.
+
+Metadata and judgements come from `ofsted.analyse` (layout positions) and then
+`metadata.infer` fills what is still blank.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .document import ExtractedDocument, ExtractionError, Paragraph
+
+log = logging.getLogger(__name__)
+
+# pdfminer is chatty at WARNING level about benign font issues.
+for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.cmapdb", "pdfminer.pdffont"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+@dataclass(slots=True)
+class Line:
+    """One text line of the layout, in PDF points (origin bottom-left)."""
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    size: float
+    bold: bool
+    first_small_digit: bool = False      # starts with a superscript digit (footnote text)
+    kind: str = "body"                  # body | furniture | table | number
+    number: int | None = None
+    page_height: float = 842.0
+    page_width: float = 595.0
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+
+BULLET_CHARS = set("•●▪◼■◾◆◦○·‣⁃∙►▶➢✓✔-–—*o")  # "o" / "-" only when followed by space
+_PUA = re.compile(r"[\ue000-\uf8ff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+_NUM_ONLY = re.compile(r"^(\d{1,3})\.$")
+_ROMAN_ONLY = re.compile(r"^\(?([ivxlc]{1,5}|[a-z])\)\.?$")
+_LEAD_NUM = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
+_UPPER_START = re.compile(r"[A-Z(\u2018\u201c'\"]")
+_PAGE_NUM = re.compile(r"^(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?$|^[-–—]\s*\d{1,3}\s*[-–—]$", re.I)
+_SUPER_REF = re.compile(r"[A-Za-z.,;:?!)’'”\"]\d")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
+_TERMINAL = re.compile(r"[.!?:;]['’”\")\]]*$")
+_DIGITS = re.compile(r"\d+")
+_META_LINE = re.compile(r"^(inspection dates?|lead inspector|report published|published|date of (inspection|visit)"
+                        r"|age group|inspection number|reference no|urn|unique reference)\b", re.I)
+
+# First parts of compounds that keep their hyphen at a line break.
+KEEP_HYPHEN_PREFIXES = {
+    "well", "multi", "self", "co", "pre", "post", "non", "sub", "cross", "long", "short", "high",
+    "low", "child", "children", "family", "decision", "information", "tri", "bi", "semi", "re",
+    "over", "under", "anti", "inter", "intra", "step", "half", "full", "part", "age", "good",
+    "evidence", "risk", "care", "life", "asylum", "to", "on", "in", "out", "off", "two", "three",
+    "four", "five", "one", "single", "whole", "wide", "work", "awareness", "face", "front", "follow",
+    "early", "ex", "mid", "pan", "de", "up", "day", "year", "time", "case", "court", "health",
+    "school", "value", "need", "needs", "team", "best", "first", "second", "third", "above",
+    "below", "de", "older", "young", "small", "large", "all", "open", "fast", "far", "near",
+    "hard", "well", "ill", "narrow", "broad", "top", "hand", "home", "out", "after", "end",
+}
+JOIN_SUFFIXES = (
+    "ment", "ments", "tion", "tions", "sion", "sions", "ing", "ings", "ness", "ity", "ities",
+    "ance", "ances", "ence", "ences", "ive", "ives", "ively", "ally", "ous", "ful", "ed", "ly",
+    "able", "ible", "al", "ise", "ised", "ize", "ized", "ation", "ations", "ates", "ate", "ated",
+    "er", "ers", "ist", "ists", "ism", "ial", "ially", "ical", "ically", "ship", "ships", "ure",
+    "ures", "ably", "ibly", "ency", "ancy", "es", "s", "ary", "ory", "ories", "aries",
+)
+
+
+def _bold(fontname: str) -> bool:
+    f = fontname.lower()
+    return "bold" in f or "black" in f or "heavy" in f or f.endswith(",b") or "-bd" in f or "semibold" in f or "demi" in f
+
+
+# --------------------------------------------------------------------------------------
+# Opening the file: specific errors for files that are not readable PDFs.
+# --------------------------------------------------------------------------------------
+
+def _check_bytes(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ExtractionError("unreadable", f"{path}: cannot read the file ({exc}); check the path and permissions.") from exc
+    if size == 0:
+        raise ExtractionError("empty", f"{path} is empty (0 bytes); download it again from its source URL.")
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    if b"%PDF-" in head[:1024]:
+        with path.open("rb") as fh:
+            fh.seek(max(0, size - 4096))
+            tail = fh.read()
+        if b"%%EOF" not in tail:
+            raise ExtractionError(
+                "corrupt",
+                f"{path} is truncated or damaged: it has no %%EOF end marker ({size} bytes); "
+                "download it again from its source URL.")
+        return
+    low = head.lower().lstrip()
+    if low.startswith(b"<!doctype html") or low.startswith(b"<html") or b"<html" in low[:1024] or b"<head" in low[:1024]:
+        raise ExtractionError(
+            "not_a_pdf",
+            f"{path} looks like an HTML page, not a PDF (probably an error or redirect page saved "
+            "in place of the report); download the report again from its source URL.")
+    raise ExtractionError(
+        "not_a_pdf",
+        f"{path} does not start with a PDF header (%PDF-); it is not a PDF. Check what was downloaded "
+        "and fetch the report again.")
+
+
+def _open_document(path: Path, fh):
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.psparser import PSException
+
+    try:
+        parser = PDFParser(fh)
+        doc = PDFDocument(parser)
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise ExtractionError(
+            "encrypted",
+            f"{path} is encrypted and cannot be opened without a password ({type(exc).__name__}); "
+            "obtain an unencrypted copy of the report.") from exc
+    except (PSException, Exception) as exc:  # noqa: BLE001 - pdfminer raises many kinds
+        name = type(exc).__name__
+        if "Encrypt" in name or "Password" in name or "encrypt" in str(exc).lower():
+            raise ExtractionError(
+                "encrypted",
+                f"{path} is encrypted and cannot be opened ({exc}); obtain an unencrypted copy.") from exc
+        raise ExtractionError(
+            "corrupt",
+            f"{path} is a damaged or truncated PDF ({name}: {exc}); download it again from its source URL.") from exc
+    return doc
+
+
+# --------------------------------------------------------------------------------------
+# The single layout pass
+# --------------------------------------------------------------------------------------
+
+def _collect_lines(path: Path) -> tuple[list[Line], int, bool]:
+    """All text lines of the PDF, in page order. Returns (lines, pages, saw_images)."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams, LTChar, LTFigure, LTImage, LTTextBox, LTTextLine
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    lines: list[Line] = []
+    pages = 0
+    saw_images = False
+    with path.open("rb") as fh:
+        doc = _open_document(path, fh)
+        rsrc = PDFResourceManager(caching=True)
+        # boxes_flow=None: no hierarchical box grouping (we order lines ourselves).
+        device = PDFPageAggregator(rsrc, laparams=LAParams(boxes_flow=None))
+        interp = PDFPageInterpreter(rsrc, device)
+        try:
+            page_iter = PDFPage.create_pages(doc)
+            for page in page_iter:
+                pages += 1
+                interp.process_page(page)
+                layout = device.get_result()
+                ph = layout.height or 842.0
+                pw = layout.width or 595.0
+                for el in layout:
+                    if isinstance(el, LTTextBox):
+                        for tl in el:
+                            if isinstance(tl, LTTextLine):
+                                ln = _make_line(tl, pages, ph, pw, LTChar)
+                                if ln is not None:
+                                    lines.append(ln)
+                    elif isinstance(el, LTTextLine):
+                        ln = _make_line(el, pages, ph, pw, LTChar)
+                        if ln is not None:
+                            lines.append(ln)
+                    elif not saw_images and isinstance(el, (LTFigure, LTImage)):
+                        if el.width * el.height > 0.25 * pw * ph:
+                            saw_images = True
+        except ExtractionError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            name = type(exc).__name__
+            if pages == 0:
+                if "Encrypt" in name or "Password" in name:
+                    raise ExtractionError("encrypted", f"{path} is encrypted ({exc}); obtain an unencrypted copy.") from exc
+                raise ExtractionError(
+                    "corrupt", f"{path} is a damaged PDF: no page could be read ({name}: {exc}); download it again.") from exc
+            raise ExtractionError(
+                "corrupt",
+                f"{path} is damaged or truncated: reading stopped at page {pages} ({name}: {exc}); "
+                "download it again from its source URL.") from exc
+    return lines, pages, saw_images
+
+
+def _make_line(tl, page: int, ph: float, pw: float, LTChar) -> Line | None:
+    text = tl.get_text()
+    stripped = text.strip()
+    if not stripped:
+        return None
+    objs = tl._objs
+    n = len(objs)
+    # Font size / weight from a few sampled characters (median of first, middle, last).
+    samples = []
+    for idx in (0, n // 2, n - 1, n // 4, (3 * n) // 4):
+        o = objs[idx]
+        if isinstance(o, LTChar) and not o.get_text().isspace():
+            samples.append(o)
+    if not samples:
+        for o in objs:
+            if isinstance(o, LTChar):
+                samples.append(o)
+                break
+    if not samples:
+        return None
+    sizes = sorted(round(c.size, 1) for c in samples)
+    size = sizes[len(sizes) // 2]
+    bold_votes = sum(1 for c in samples if _bold(c.fontname))
+    bold = bold_votes * 2 > len(samples)
+    first_small = False
+    if _SUPER_REF.search(text) or (stripped[:1].isdigit()):
+        text, first_small = _strip_superscripts(objs, size, LTChar)
+        stripped = text.strip()
+        if not stripped:
+            return None
+    text = _SPACES.sub(" ", stripped)
+    return Line(page, tl.x0, tl.y0, tl.x1, tl.y1, text, size, bold, first_small, page_height=ph, page_width=pw)
+
+
+def _strip_superscripts(objs, size: float, LTChar) -> tuple[str, bool]:
+    """Rebuild the line text without superscript digits (footnote references).
+    Returns (text, starts_with_superscript_digit)."""
+    out = []
+    first_small = False
+    seen_text = False
+    limit = size * 0.8
+    for o in objs:
+        t = o.get_text()
+        if isinstance(o, LTChar) and t.isdigit() and o.size < limit:
+            if not seen_text:
+                first_small = True
+                continue
+            # a reference stuck to a word or punctuation ("Board1", "improvement.2")
+            prev = out[-1] if out else " "
+            if prev and not prev[-1].isspace() and not prev[-1].isdigit():
+                continue
+            if prev and prev[-1].isdigit() and getattr(o, "_is_super", True):
+                continue
+        if not t.isspace():
+            seen_text = True
+        out.append(t)
+    return "".join(out), first_small
+
+
+# --------------------------------------------------------------------------------------
+# Post-processing
+# --------------------------------------------------------------------------------------
+
+def _mode(values, default: float) -> float:
+    c = Counter(values)
+    return c.most_common(1)[0][0] if c else default
+
+
+def _mark_furniture(lines: list[Line], pages: int) -> None:
+    """Running headers / footers / page numbers -> kind='furniture'."""
+    if not lines:
+        return
+    band_counts: Counter = Counter()
+    keys = []
+    for ln in lines:
+        top = ln.y0 > ln.page_height * 0.885
+        bottom = ln.y1 < ln.page_height * 0.085
+        if top or bottom:
+            key = ("t" if top else "b", _DIGITS.sub("#", ln.text.lower()))
+            keys.append(key)
+            band_counts[key] += 1
+        else:
+            keys.append(None)
+    # count each key once per page
+    per_page: dict = {}
+    for ln, key in zip(lines, keys):
+        if key is not None:
+            per_page.setdefault(key, set()).add(ln.page)
+    need = max(2, int(0.3 * pages)) if pages > 2 else 2
+    for ln, key in zip(lines, keys):
+        if key is None:
+            continue
+        if _PAGE_NUM.match(ln.text) or len(per_page[key]) >= need:
+            ln.kind = "furniture"
+    # Repeated lines outside the bands that appear on most pages (e.g. side banners).
+    if pages >= 4:
+        mid: dict = {}
+        for ln in lines:
+            if ln.kind == "body" and len(ln.text) > 6:
+                mid.setdefault(_DIGITS.sub("#", ln.text.lower()), set()).add(ln.page)
+        for ln in lines:
+            if ln.kind == "body" and len(ln.text) > 6:
+                s = mid.get(_DIGITS.sub("#", ln.text.lower()))
+                if s and len(s) >= max(4, 0.6 * pages) and len(ln.text) < 120:
+                    ln.kind = "furniture"
+
+
+def _page_rows(page_lines: list[Line]) -> None:
+    """Mark number-column lines and table lines on one page (lines sorted top-down)."""
+    n = len(page_lines)
+    for i, a in enumerate(page_lines):
+        if a.kind != "body":
+            continue
+        m = _NUM_ONLY.match(a.text) or _ROMAN_ONLY.match(a.text)
+        if m and a.x1 - a.x0 < 40:
+            # nearest line to the right sharing the row
+            best = None
+            for j in range(max(0, i - 6), min(n, i + 7)):
+                b = page_lines[j]
+                if b is a or b.kind not in ("body",) or b.x0 < a.x1 - 1:
+                    continue
+                if abs(b.y0 - a.y0) < 0.35 * max(a.h, 1) and b.x0 - a.x1 < 80:
+                    if best is None or b.x0 < best.x0:
+                        best = b
+            if best is not None:
+                a.kind = "number"
+                if _NUM_ONLY.match(a.text):
+                    best.number = int(m.group(1))
+                    best.bold = best.bold  # unchanged
+                continue
+    # table lines: two lines side by side with overlapping vertical extents
+    bound: dict[int, float] = {}
+    for i, a in enumerate(page_lines):
+        if a.kind not in ("body", "table"):
+            continue
+        for j in range(i + 1, min(n, i + 12)):
+            b = page_lines[j]
+            if b.kind not in ("body", "table"):
+                continue
+            if b.y1 < a.y0 - 30:
+                break
+            ov = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if ov <= 0.3 * min(a.h, b.h):
+                continue
+            if a.x1 < b.x0 - 8 or b.x1 < a.x0 - 8:
+                a.kind = "table"
+                b.kind = "table"
+                left, right = (a, b) if a.x1 < b.x0 else (b, a)
+                bound[id(left)] = min(bound.get(id(left), 1e9), right.x0)
+                bound.setdefault(id(right), 1e9)
+    # cell continuation lines: same column, adjacent, not crossing into the next column
+    if bound:
+        changed = True
+        while changed:
+            changed = False
+            for i, a in enumerate(page_lines):
+                if a.kind != "table":
+                    continue
+                lim = bound.get(id(a), 1e9)
+                for j in (i - 1, i + 1, i - 2, i + 2):
+                    if not 0 <= j < n:
+                        continue
+                    b = page_lines[j]
+                    if b.kind != "body" or abs(b.x0 - a.x0) > 3 or b.x1 > lim - 2:
+                        continue
+                    gap = abs(a.y0 - b.y0)
+                    if 0 < gap < 1.45 * max(a.size, b.size) and abs(a.size - b.size) < 1:
+                        b.kind = "table"
+                        bound[id(b)] = lim
+                        changed = True
+
+
+def _is_bullet(text: str, ) -> tuple[bool, str]:
+    c = text[:1]
+    if not c:
+        return False, text
+    if _PUA.match(c) or c in "•●▪◼■◾◆◦○·‣⁃∙►▶➢✓✔":
+        return True, text[1:].lstrip()
+    if c in "-–—*o" and len(text) > 2 and text[1] == " " and c != "o":
+        return True, text[2:].lstrip()
+    return False, text
+
+
+@dataclass
+class _Para:
+    kind: str
+    page: int
+    lines: list[Line] = field(default_factory=list)
+    number: int | None = None
+    section: str | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+def _join_texts(parts: list[str], hyph: list) -> str:
+    """Join line texts; line-end hyphens are recorded for later resolution."""
+    out = []
+    for i, t in enumerate(parts):
+        if i == 0:
+            out.append(t)
+            continue
+        prev = out[-1]
+        if prev.endswith("-") and len(prev) >= 2 and prev[-2].isalpha() and t[:1].isalpha():
+            m = re.search(r"([A-Za-z]+)-$", prev)
+            m2 = re.match(r"[A-Za-z]+", t)
+            first = m.group(1) if m else ""
+            second = m2.group(0) if m2 else ""
+            hyph.append((first, second))
+            out.append("\x00" + t)       # placeholder: hyphen decision later
+        else:
+            out.append(" " + t)
+    return "".join(out)
+
+
+def _resolve_hyphens(text: str, vocab: Counter, hyph_vocab: Counter) -> str:
+    if "\x00" not in text:
+        return text
+
+    def repl(m: re.Match) -> str:
+        first, second = m.group(1), m.group(2)
+        joined = (first + second).lower()
+        hyphen = f"{first}-{second}".lower()
+        fl = first.lower()
+        if hyph_vocab.get(hyphen, 0) > 0:
+            keep = True
+        elif fl in KEEP_HYPHEN_PREFIXES or first[:1].isupper() and second[:1].isupper():
+            keep = True
+        elif vocab.get(joined, 0) > 0:
+            keep = False
+        elif second.lower() in JOIN_SUFFIXES or (second.islower() and any(second.lower() == s for s in JOIN_SUFFIXES)):
+            keep = False
+        elif second[:1].islower() and len(second) <= 4 and second.lower().endswith(JOIN_SUFFIXES):
+            keep = False
+        else:
+            keep = True
+        return f"{first}-{second}" if keep else f"{first}{second}"
+
+    return re.sub(r"([A-Za-z]+)-\x00([A-Za-z]*)", repl, text).replace("\x00", "")
+
+
+def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], dict]:
+    """Lines (one document) -> paragraphs. Returns (paragraphs, info) where info has
+    body_size and the furniture texts (for leak checks)."""
+    _mark_furniture(lines, pages)
+    body_lines = [ln for ln in lines if ln.kind == "body"]
+    body_size = _mode((ln.size for ln in body_lines if len(ln.text) > 30), 12.0)
+
+    by_page: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_page.setdefault(ln.page, []).append(ln)
+    ordered: list[Line] = []
+    for p in sorted(by_page):
+        pl = by_page[p]
+        pl.sort(key=lambda l: (-round(l.y0, 0), l.x0))
+        _page_rows(pl)
+        ordered.extend(pl)
+
+    # leading (baseline distance inside paragraphs)
+    diffs = []
+    prev = None
+    for ln in ordered:
+        if ln.kind != "body":
+            continue
+        if prev is not None and prev.page == ln.page and abs(prev.size - body_size) < 0.6 and abs(ln.size - body_size) < 0.6:
+            d = round(prev.y0 - ln.y0, 0)
+            if 0 < d < 3 * body_size:
+                diffs.append(d)
+        prev = ln
+    leading = _mode(diffs, body_size * 1.2)
+
+    # footnote detection: small font, below the last body-size line of the page
+    last_body_y: dict[int, float] = {}
+    for ln in ordered:
+        if ln.kind == "body" and abs(ln.size - body_size) < 0.6 and len(ln.text) > 3:
+            y = last_body_y.get(ln.page)
+            if y is None or ln.y0 < y:
+                last_body_y[ln.page] = ln.y0
+    for ln in ordered:
+        if ln.kind == "body" and ln.size < body_size * 0.93 and ln.y1 < ln.page_height * 0.4:
+            lb = last_body_y.get(ln.page)
+            if lb is None or ln.y1 <= lb + 1:
+                ln.kind = "footnote"
+
+    min_x: dict[int, float] = {}
+    for ln in ordered:
+        if ln.kind == "body" and len(ln.text) > 40:
+            if ln.x0 < min_x.get(ln.page, 1e9):
+                min_x[ln.page] = ln.x0
+
+    paras: list[_Para] = []
+    hyph_pairs: list = []
+    section: str | None = None
+    cur: _Para | None = None
+    last_flow: _Para | None = None     # last body/bullet paragraph (page-break joins)
+    last_number = 0
+    table_cells: list[_Para] = []
+
+    def close():
+        nonlocal cur
+        cur = None
+
+    for ln in ordered:
+        k = ln.kind
+        if k in ("furniture", "number"):
+            continue
+        if k == "table":
+            # cells: same column (x0 close), vertically adjacent
+            cell = None
+            for c in reversed(table_cells[-8:]):
+                last = c.lines[-1]
+                if c.page == ln.page and abs(last.x0 - ln.x0) < 25 and 0 <= last.y0 - ln.y0 < 1.45 * leading:
+                    cell = c
+                    break
+            if cell is None:
+                cell = _Para("table", ln.page, section=section)
+                table_cells.append(cell)
+                paras.append(cell)
+            cell.lines.append(ln)
+            close()
+            continue
+        if k == "footnote":
+            if (cur is not None and cur.kind == "footnote" and cur.page == ln.page and not ln.first_small_digit
+                    and not (_LEAD_NUM.match(ln.text) and ln.x0 <= cur.lines[0].x0 + 1 and cur.lines[-1].y0 - ln.y0 > 0)):
+                cur.lines.append(ln)
+            else:
+                cur = _Para("footnote", ln.page, section=section)
+                paras.append(cur)
+                cur.lines.append(ln)
+            continue
+
+        text = ln.text
+        is_bullet, btext = _is_bullet(text)
+        if is_bullet:
+            ln.text = btext
+            if not btext:
+                continue
+        heading = bool(not is_bullet and ln.number is None and len(text) < 160 and ln.page <= 2 and _META_LINE.match(text)) or bool(
+                   not is_bullet and ln.number is None and len(text) < 160 and
+                   ((ln.bold and ln.size >= body_size - 0.6) or ln.size >= body_size * 1.15)
+                   and not text.endswith((",", ";")))
+        number = ln.number
+        if number is None and not heading and not is_bullet:
+            m = _LEAD_NUM.match(text)
+            if m:
+                n = int(m.group(1))
+                nxt = text[m.end():m.end() + 1]
+                if (last_number < n <= last_number + 5 or n == 1) and (_UPPER_START.match(nxt) or n == last_number + 1):
+                    # the merged form "12.  Text" at the left edge of the text block
+                    if cur is None or ln.x0 <= min(l.x0 for l in cur.lines) + 2 or cur.page != ln.page or True:
+                        number = n
+                        ln.text = text[m.end():]
+        if number is not None:
+            last_number = number
+
+        # continuation of the current paragraph?
+        if cur is not None and number is None and not is_bullet:
+            last = cur.lines[-1]
+            if heading and cur.kind == "heading":
+                if (last.page == ln.page and 0 < last.y0 - ln.y0 < 1.6 * max(ln.size, 1) and abs(last.size - ln.size) < 1
+                        and last.bold == ln.bold and not _META_LINE.match(ln.text)
+                        and bool(_META_LINE.match(cur.lines[0].text)) == bool(_META_LINE.match(ln.text))
+                        and sum(len(l.text) for l in cur.lines) + len(ln.text) < 200):
+                    cur.lines.append(ln)
+                    if not _META_LINE.match(cur.lines[0].text):
+                        section = _heading_text(cur)
+                    continue
+            elif not heading and cur.kind in ("body", "bullet"):
+                same_page = last.page == ln.page
+                gap = last.y0 - ln.y0
+                size_ok = abs(last.size - ln.size) < 1.0
+                if same_page and size_ok and 0 < gap < leading * 1.3 and not (
+                        cur.kind == "bullet" and ln.x0 < cur.lines[0].x0 - 0.5 and False):
+                    if cur.kind == "bullet" and ln.x0 < cur.lines[0].x0 - 1:
+                        pass  # outdented below a bullet: new paragraph
+                    else:
+                        cur.lines.append(ln)
+                        continue
+        # page-break join: first flow line on a new page continues last paragraph
+        if (number is None and not heading and not is_bullet and last_flow is not None
+                and last_flow.lines[-1].page == ln.page - 1 and (cur is None or cur is last_flow or cur.page != ln.page)
+                and abs(last_flow.lines[-1].size - ln.size) < 1.0):
+            prev_text = last_flow.lines[-1].text
+            cont_x = [l.x0 for l in last_flow.lines[1:] if l.page == last_flow.lines[-1].page] or [
+                l.x0 for l in last_flow.lines[1:]]
+            indented_cont = (last_flow.number is not None and cont_x and abs(cont_x[-1] - ln.x0) < 2
+                             and ln.x0 > min_x.get(ln.page, ln.x0) + 5)
+            if not _TERMINAL.search(prev_text) or ln.text[:1].islower() or indented_cont:
+                if not any(p.page == ln.page and p.kind in ("body", "bullet", "heading") for p in paras[-3:]):
+                    last_flow.lines.append(ln)
+                    cur = last_flow
+                    continue
+
+        kind = "heading" if heading else ("bullet" if is_bullet else "body")
+        if (kind == "bullet" and number is None and paras and paras[-1].kind in ("body", "bullet")
+                and paras[-1].number is not None and ln.x0 > min_x.get(ln.page, ln.x0) + 5):
+            number = paras[-1].number          # bullet list inside a numbered paragraph
+        cur = _Para(kind, ln.page, number=number, section=section)
+        cur.lines.append(ln)
+        paras.append(cur)
+        if kind == "heading":
+            if not _META_LINE.match(ln.text):
+                section = _heading_text(cur)
+        else:
+            last_flow = cur
+
+    # vocabulary for hyphen decisions
+    vocab: Counter = Counter()
+    hyph_vocab: Counter = Counter()
+    for ln in ordered:
+        if ln.kind in ("body", "footnote", "table"):
+            for w in _WORD.findall(ln.text.rstrip("-")):
+                wl = w.lower()
+                if "-" in wl:
+                    hyph_vocab[wl] += 1
+                    for part in wl.split("-"):
+                        vocab[part] += 0
+                else:
+                    vocab[wl] += 1
+
+    paras = _table_rows(paras)
+    out: list[Paragraph] = []
+    for p in paras:
+        if p.kind == "table" and p.texts:
+            text = " | ".join(_resolve_hyphens(_join_texts(c, hyph_pairs), vocab, hyph_vocab) for c in p.texts)
+        else:
+            text = _join_texts([l.text for l in p.lines], hyph_pairs)
+        text = _resolve_hyphens(text, vocab, hyph_vocab)
+        text = _SPACES.sub(" ", text).strip()
+        if not text:
+            continue
+        if p.kind == "footnote":
+            text = re.sub(r"^\d{1,2}\s+", "", text) if p.lines[0].first_small_digit else text
+        if p.kind == "heading":
+            # a heading that is just a number or a paragraph-like long text is body
+            if len(text) > 200:
+                p.kind = "body"
+        out.append(Paragraph(text=text, page=p.page, number=p.number, section=p.section, kind=p.kind))
+    # sections must reflect the heading text after hyphen repair
+    info = {
+        "body_size": body_size,
+        "furniture": sorted({ln.text for ln in lines if ln.kind == "furniture" and not _PAGE_NUM.match(ln.text)}),
+    }
+    return out, info
+
+
+def _table_rows(paras: list[_Para]) -> list[_Para]:
+    """Merge runs of table cells into one paragraph per table row ("cell | cell")."""
+    out: list[_Para] = []
+    i = 0
+    while i < len(paras):
+        p = paras[i]
+        if p.kind != "table":
+            out.append(p)
+            i += 1
+            continue
+        j = i
+        run = []
+        while j < len(paras) and paras[j].kind == "table" and paras[j].page == p.page:
+            run.append(paras[j])
+            j += 1
+        # rows: cells whose vertical extents overlap
+        spans = []
+        for c in run:
+            top = max(l.y1 for l in c.lines)
+            bot = min(l.y0 for l in c.lines)
+            spans.append((top, bot, c))
+        spans.sort(key=lambda t: -t[0])
+        rows: list[list] = []
+        for top, bot, c in spans:
+            if rows:
+                rtop, rbot, cells = rows[-1]
+                if min(top, rtop) - max(bot, rbot) > 0.3 * min(top - bot, rtop - rbot, 12):
+                    cells.append(c)
+                    rows[-1] = (max(top, rtop), min(bot, rbot), cells)
+                    continue
+            rows.append((top, bot, [c]))
+        for _, _, cells in rows:
+            cells.sort(key=lambda c: c.lines[0].x0)
+        # a table of contents (titles with page numbers) is furniture
+        pn = [int(cells[-1].lines[-1].text) for _, _, cells in rows
+              if len(cells) >= 2 and re.fullmatch(r"\d{1,3}", cells[-1].lines[-1].text)]
+        if len(pn) >= 3 and pn == sorted(pn):
+            rows = [r for r in rows if not (len(r[2]) >= 2 and re.fullmatch(r"\d{1,3}", r[2][-1].lines[-1].text))]
+        for _, _, cells in rows:
+            row = _Para("table", cells[0].page, section=cells[0].section)
+            row.texts = [[l.text for l in c.lines] for c in cells]
+            row.lines = [l for c in cells for l in c.lines]
+            out.append(row)
+        i = j
+    return out
+
+
+def _heading_text(p: _Para) -> str:
+    return _SPACES.sub(" ", " ".join(l.text for l in p.lines)).strip()
+
+
+# --------------------------------------------------------------------------------------
+
+def extract_pdf(path: Path) -> ExtractedDocument:
+    """Extract one PDF report. Raises ExtractionError with a reason code for bad files."""
+    path = Path(path)
+    _check_bytes(path)
+    lines, pages, saw_images = _collect_lines(path)
+    if pages == 0:
+        raise ExtractionError("no_pages", f"{path} has no pages; download it again from its source URL.")
+    text_chars = sum(len(ln.text) for ln in lines)
+    if text_chars < min(2000, 50 * pages):
+        raise ExtractionError(
+            "no_text_layer",
+            f"{path} has {pages} page(s) but no text layer{' (scanned images)' if saw_images else ''}; "
+            "run OCR (e.g. ocrmypdf) on it and load the OCR'd copy.")
+    paragraphs, info = build_paragraphs(lines, pages)
+    doc = ExtractedDocument(paragraphs=paragraphs, pages=pages)
+    doc._layout_info = info  # type: ignore[attr-defined]  # used by check_extraction
+    from . import metadata, ofsted
+    try:
+        ofsted.analyse(doc, lines)
+    except Exception:  # noqa: BLE001 - metadata must never lose a document
+        log.exception("ofsted metadata failed for %s", path)
+    head = "\n".join(p.text for p in paragraphs[:40])
+    try:
+        metadata.infer(doc, head)
+    except Exception:  # noqa: BLE001
+        log.exception("metadata inference failed for %s", path)
+    return doc

@@ -1,0 +1,64 @@
+"""The retrain flow: labels -> train -> evaluate on the fixed test split -> register a
+versioned model with its card -> promote unless worse -> re-tag the warehouse from stored
+sentences (no document is re-read)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from findings.models import train as training
+from findings.models.labels import Label, project_labels
+from findings.warehouse import db
+
+
+@task(cache_policy=NONE)
+def gather_labels(warehouse: Path | None) -> list[Label]:
+    """The project's labels plus those imported into the warehouse (newer wins per id)."""
+    labels = {l.id: l for l in project_labels()}
+    if warehouse and Path(warehouse).exists():
+        from findings.warehouse.labels import imported_labels
+
+        for label in imported_labels(warehouse):
+            labels[label.id] = label
+    return list(labels.values())
+
+
+@task(cache_policy=NONE)
+def train_and_register(labels: list[Label], force: bool) -> dict:
+    train, test = training.split(labels)
+    version = training.next_version()
+    started = time.perf_counter()
+    model, info = training.fit(train, version)
+    seconds = time.perf_counter() - started
+    metrics = training.evaluate(model, test)
+    folder = training.register(model, training.card_for(train, test, info, metrics, seconds))
+    promoted, message = training.promote(version, metrics, force=force)
+    return {"version": version, "folder": str(folder), "metrics": metrics, "promoted": promoted, "message": message,
+            "train": len(train), "test": len(test), "seconds": round(seconds, 1)}
+
+
+@task(cache_policy=NONE)
+def retag_warehouse(warehouse: Path) -> int:
+    from findings.models.registry import load_current
+    from findings.models.tagging import Tagger
+
+    from findings.warehouse.labels import sync_project_labels
+
+    with db.open_writer(warehouse) as con:
+        n = db.retag(con, Tagger(model=load_current()))
+        sync_project_labels(con)
+        return n
+
+
+@flow(name="retrain")
+def retrain(warehouse: str | None = None, force: bool = False) -> dict:
+    log = get_run_logger()
+    wh = Path(warehouse) if warehouse else db.default_path()
+    labels = gather_labels(wh)
+    result = train_and_register(labels, force)
+    log.info(result["message"])
+    result["retagged"] = retag_warehouse(wh) if result["promoted"] and wh.exists() else 0
+    return result

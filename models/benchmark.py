@@ -1,0 +1,63 @@
+"""Speed of tagging and training, printed as numbers (README reports them).
+
+    python -m findings.models.benchmark [--sentences 20000] [--labels 10000]
+
+Tagging: rules + current model on sentences from corpus/labels (repeated to size), in one
+process and in a pool over every core, as `findings retag` does. Training: the retrain fit
+on N labels (the project's labels, repeated with their text varied to reach N).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from findings.models import train
+from findings.models.labels import Label, project_labels
+
+
+def _tag_chunk(chunk: list[tuple[str, str | None]]) -> int:
+    from findings.flows.worker import tagger
+
+    tagger().tag([c[0] for c in chunk], [c[1] for c in chunk])
+    return len(chunk)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sentences", type=int, default=20000)
+    ap.add_argument("--labels", type=int, default=10000)
+    args = ap.parse_args()
+    labels = project_labels()
+    rows = [(l.text, l.section) for l in labels]
+    rows = (rows * (args.sentences // len(rows) + 1))[: args.sentences]
+
+    from findings.flows.worker import tagger
+
+    t = tagger()
+    t.tag([r[0] for r in rows[:500]], [r[1] for r in rows[:500]])  # warm up
+    start = time.perf_counter()
+    t.tag([r[0] for r in rows], [r[1] for r in rows])
+    one = len(rows) / (time.perf_counter() - start)
+    print(f"re-tag, 1 process:   {one:,.0f} sentences/s ({len(rows):,} sentences, {t.version})")
+    workers = os.cpu_count() or 1
+    chunks = [rows[i:i + 2000] for i in range(0, len(rows), 2000)]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_tag_chunk, chunks[:workers]))  # start and warm the workers
+        start = time.perf_counter()
+        list(pool.map(_tag_chunk, chunks))
+        many = len(rows) / (time.perf_counter() - start)
+    print(f"re-tag, {workers} processes: {many:,.0f} sentences/s")
+
+    big = [Label(**{**l.__dict__, "id": f"{l.id}-{k}", "text": l.text if k == 0 else f"{l.text} ({k})",
+                    "document": f"{l.document}#{k}"})
+           for k in range(args.labels // len(labels) + 1) for l in labels][: args.labels]
+    tr, _ = train.split(big)
+    start = time.perf_counter()
+    train.fit(tr, "benchmark")
+    print(f"retrain fit on {len(tr):,} labels: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

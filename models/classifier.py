@@ -1,0 +1,175 @@
+"""The theme and sentiment classifier (scikit-learn).
+
+Features: word 1-2-grams and character 3-5-grams of the sentence, the words of its section
+heading, and which rules fired (themes, strong themes, the rules' sentiment). Themes: one
+logistic regression per theme, Platt-calibrated on out-of-fold scores (folds grouped by
+document) with a threshold chosen on the same calibrated out-of-fold probabilities.
+Sentiment: one-vs-rest logistic regressions over the 4 classes, probabilities normalised.
+
+Saved with skops (no pickle): loading checks every type against an allowlist, so a model
+file cannot run arbitrary code.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.multiclass import OneVsRestClassifier
+
+from findings.rules.tagger import SENTIMENTS, THEMES, RuleTags
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+PARAMS = {"C_theme": 4.0, "C_sentiment": 2.0, "word_ngrams": [1, 2], "char_ngrams": [3, 5], "min_df": 2,
+          "max_char_features": 30000, "cv_folds": 3}
+
+
+@dataclass
+class Prediction:
+    themes: list[str]
+    probabilities: dict[str, float]
+    sentiment: str
+    sentiment_score: float
+
+
+def _rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
+    rows = []
+    for rt in rule_tags:
+        row = [1.0 if t in rt.hits else 0.0 for t in THEMES] + [1.0 if t in rt.strong else 0.0 for t in THEMES]
+        row += [1.0 if rt.sentiment == s else 0.0 for s in SENTIMENTS] + [rt.sentiment_score, 1.0 if rt.boilerplate else 0.0]
+        rows.append(row)
+    return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(rule_tags), 2 * len(THEMES) + len(SENTIMENTS) + 2))
+
+
+class Features:
+    def __init__(self, params: dict):
+        self.word = TfidfVectorizer(ngram_range=tuple(params["word_ngrams"]), min_df=params["min_df"], sublinear_tf=True,
+                                    lowercase=True, token_pattern=r"(?u)\b\w[\w'-]*\b")
+        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(params["char_ngrams"]), min_df=params["min_df"],
+                                    sublinear_tf=True, max_features=params["max_char_features"])
+        self.section = TfidfVectorizer(min_df=1, lowercase=True)
+
+    def fit(self, texts, sections):
+        self.word.fit(texts)
+        self.char.fit(texts)
+        self.section.fit([s or "" for s in sections])
+        return self
+
+    def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
+        return sp.hstack([self.word.transform(texts), self.char.transform(texts),
+                          0.5 * self.section.transform([s or "" for s in sections]), _rule_features(rule_tags)]).tocsr()
+
+    def state(self) -> dict:
+        return {"word": self.word, "char": self.char, "section": self.section}
+
+
+class ThemeModel:
+    def __init__(self, version: str, features: Features, theme_models: dict, thresholds: dict[str, float], sentiment_model):
+        self.version = version
+        self.features = features
+        self.theme_models = theme_models          # theme -> calibrated classifier (or None: too few labels)
+        self.thresholds = thresholds
+        self.sentiment_model = sentiment_model
+
+    # --- training ---------------------------------------------------------------------
+    @classmethod
+    def train(cls, version: str, texts, sections, rule_tags, themes: list[list[str]], sentiments: list[str],
+              groups: list[str], params: dict | None = None) -> tuple["ThemeModel", dict]:
+        params = {**PARAMS, **(params or {})}
+        features = Features(params).fit(texts, sections)
+        X = features.transform(texts, sections, rule_tags)
+        folds = list(GroupKFold(n_splits=min(params["cv_folds"], len(set(groups)))).split(X, groups=groups))
+        theme_models, thresholds, validation = {}, {}, {}
+        for theme in THEMES:
+            y = np.array([theme in t for t in themes], dtype=int)
+            if y.sum() < 5 or (len(y) - y.sum()) < 5:
+                theme_models[theme], thresholds[theme] = None, 1.0
+                continue
+            # dual liblinear: fast when features outnumber sentences, as here
+            make = lambda: LogisticRegression(C=params["C_theme"], class_weight="balanced", solver="liblinear", dual=True)
+            # Out-of-fold scores (grouped by document) serve twice: to fit the Platt
+            # calibration of the final model and to choose the theme's threshold.
+            oof = np.zeros(len(y))
+            for train_idx, val_idx in folds:
+                if y[train_idx].min() == y[train_idx].max():
+                    continue
+                oof[val_idx] = make().fit(X[train_idx], y[train_idx]).decision_function(X[val_idx])
+            platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
+            calibrated = platt.predict_proba(oof.reshape(-1, 1))[:, 1]
+            thresholds[theme], validation[theme] = _best_threshold(y, calibrated)
+            theme_models[theme] = {"model": make().fit(X, y), "calibration": platt}
+        sentiment_model = OneVsRestClassifier(LogisticRegression(
+            C=params["C_sentiment"], class_weight="balanced", solver="liblinear", dual=True)).fit(X, np.array(sentiments))
+        return cls(version, features, theme_models, thresholds, sentiment_model), {"validation_f1": validation, "params": params}
+
+    # --- prediction -------------------------------------------------------------------
+    def theme_probabilities(self, X) -> dict[str, np.ndarray]:
+        out = {}
+        for theme, m in self.theme_models.items():
+            if m is None:
+                out[theme] = np.zeros(X.shape[0])
+            else:
+                out[theme] = m["calibration"].predict_proba(m["model"].decision_function(X).reshape(-1, 1))[:, 1]
+        return out
+
+    def predict(self, texts, sections, rule_tags) -> list[Prediction]:
+        X = self.features.transform(texts, sections, rule_tags)
+        probs = self.theme_probabilities(X)
+        sent = self.sentiment_model.predict_proba(X)
+        classes = list(self.sentiment_model.classes_)
+        pos, neg = classes.index("positive"), classes.index("negative")
+        out = []
+        for i in range(len(texts)):
+            p = {t: float(probs[t][i]) for t in THEMES}
+            k = int(sent[i].argmax())
+            out.append(Prediction([t for t in THEMES if p[t] >= self.thresholds[t]], p, classes[k],
+                                  round(float(sent[i][pos] - sent[i][neg]), 3)))
+        return out
+
+    # --- persistence ------------------------------------------------------------------
+    def save(self, folder: Path, card: dict) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for vectorizer in self.features.state().values():
+            if hasattr(vectorizer, "stop_words_"):  # every pruned n-gram: only for introspection, most of the file
+                del vectorizer.stop_words_
+        sio.dump({"features": self.features.state(), "themes": self.theme_models, "sentiment": self.sentiment_model},
+                 folder / MODEL_FILE)
+        (folder / CARD_FILE).write_text(json.dumps({**card, "version": self.version, "thresholds": self.thresholds},
+                                                   indent=1, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "ThemeModel":
+        path = Path(folder) / MODEL_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"no model file at {path}: run `findings retrain` or fix models/current.json.")
+        untrusted = sio.get_untrusted_types(file=path)
+        unsafe = [t for t in untrusted if not t.startswith(SAFE_PREFIXES)]
+        if unsafe:
+            raise ValueError(f"{path} holds types outside the allowlist ({', '.join(unsafe)}): refusing to load it.")
+        state = sio.load(path, trusted=untrusted)
+        card = json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8"))
+        features = Features(card.get("params", PARAMS))
+        features.word, features.char, features.section = (state["features"][k] for k in ("word", "char", "section"))
+        return cls(card["version"], features, state["themes"], card["thresholds"], state["sentiment"])
+
+
+# Types a model file may contain: scikit-learn estimators and the numpy/scipy data they hold.
+SAFE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def _best_threshold(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    best_t, best_f1 = 0.5, -1.0
+    for t in np.arange(0.1, 0.91, 0.025):
+        pred = scores >= t
+        tp = float((pred & (y == 1)).sum())
+        f1 = 2 * tp / max(1.0, pred.sum() + y.sum())
+        if f1 > best_f1 + 1e-9:
+            best_t, best_f1 = float(round(t, 3)), f1
+    return best_t, round(best_f1, 4)

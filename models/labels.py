@@ -1,0 +1,142 @@
+"""Labelled sentences: the project's own (corpus/labels/labels.jsonl, by the codebook) and
+those analysts import into the warehouse. Validation, the fixed test split and the data
+hash that model cards record."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from findings.rules.tagger import SENTIMENTS, THEMES
+
+LABELS_DIR = Path(__file__).resolve().parents[1] / "corpus" / "labels"
+LABELS_FILE = LABELS_DIR / "labels.jsonl"
+SECOND_FILE = LABELS_DIR / "second_annotator.jsonl"
+SPLIT_FILE = LABELS_DIR / "split.yml"
+
+
+@dataclass
+class Label:
+    id: str
+    text: str
+    themes: list[str]
+    sentiment: str
+    boilerplate: bool = False
+    document: str | None = None       # document key, e.g. ilacs/blackpool/2023-02-01.pdf
+    document_id: str | None = None    # sha256 of the document's bytes
+    sentence_id: str | None = None
+    section: str | None = None
+    annotator: str = "unknown"
+    labelled_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+
+
+class LabelError(ValueError):
+    pass
+
+
+def read_jsonl(path: Path) -> list[Label]:
+    if not path.exists():
+        return []
+    return [Label(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def project_labels() -> list[Label]:
+    return read_jsonl(LABELS_FILE)
+
+
+def is_test(label: Label, split: dict | None = None) -> bool:
+    split = split or yaml.safe_load(SPLIT_FILE.read_text(encoding="utf-8"))
+    doc = (label.document or "").replace("\\", "/")
+    parts = doc.split("/")[:-1]  # folders only: the authority is a folder of the shared corpus
+    return any(doc.endswith(d) for d in split["test_documents"]) or any(a in parts for a in split["test_authorities"])
+
+
+def data_hash(labels: list[Label]) -> str:
+    digest = hashlib.sha256()
+    for lab in sorted(labels, key=lambda l: l.id):
+        digest.update(json.dumps([lab.id, lab.text, sorted(lab.themes), lab.sentiment, lab.boilerplate]).encode())
+    return digest.hexdigest()[:16]
+
+
+# --- validation of a file an analyst filled in -------------------------------------
+def _parse_themes(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    value = (value or "").strip()
+    if value.startswith("["):
+        return [str(v).strip() for v in json.loads(value)]
+    return [v.strip() for v in value.replace(";", ",").replace("|", ",").split(",") if v.strip()]
+
+
+def _parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value or "").strip().lower()
+    if text in ("", "false", "0", "no", "n"):
+        return False
+    if text in ("true", "1", "yes", "y"):
+        return True
+    raise ValueError(f"boilerplate must be true or false, not {value!r}")
+
+
+def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
+    """Every row validated against the codebook; any bad row fails the whole file, naming
+    its line and the allowed values, so nothing is half imported."""
+    path = Path(path)
+    if not path.exists():
+        raise LabelError(f"{path} does not exist.")
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [(n, row) for n, row in enumerate(csv.DictReader(fh), start=2)]
+    elif path.suffix.lower() in (".jsonl", ".json"):
+        rows = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((n, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise LabelError(f"{path}, line {n}: not valid JSON ({exc.msg}).") from None
+    else:
+        raise LabelError(f"{path}: give a .csv or .jsonl file (as written by `findings labels export`).")
+    errors, labels = [], []
+    for n, row in rows:
+        where = f"{path}, line {n}"
+        text = (row.get("text") or "").strip()
+        if not text:
+            errors.append(f"{where}: 'text' is empty.")
+            continue
+        try:
+            themes = _parse_themes(row.get("themes"))
+            boilerplate = _parse_bool(row.get("boilerplate"))
+        except (ValueError, json.JSONDecodeError) as exc:
+            errors.append(f"{where}: {exc}.")
+            continue
+        unknown = [t for t in themes if t not in THEMES]
+        if unknown:
+            errors.append(f"{where}: unknown theme {', '.join(map(repr, unknown))}; allowed: {', '.join(THEMES)}.")
+        sentiment = (row.get("sentiment") or "").strip()
+        if sentiment not in SENTIMENTS:
+            errors.append(f"{where}: sentiment {sentiment!r} is not allowed; use one of: {', '.join(SENTIMENTS)}.")
+        if boilerplate and (themes or sentiment != "neutral"):
+            errors.append(f"{where}: boilerplate sentences take no themes and neutral sentiment (codebook).")
+        document = row.get("document") or row.get("source") or None
+        labels.append(Label(
+            id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
+            text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,
+            document=document, document_id=row.get("document_id") or None, sentence_id=row.get("sentence_id") or None,
+            section=row.get("section") or None, annotator=annotator or row.get("annotator") or "unknown",
+            labelled_at=row.get("labelled_at") or datetime.now().isoformat(timespec="seconds")))
+    if errors:
+        shown = "\n  ".join(errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise LabelError(f"{len(errors)} invalid row(s); nothing imported:\n  {shown}{more}")
+    return labels
+
+
+def to_dict(label: Label) -> dict:
+    return asdict(label)

@@ -1,0 +1,53 @@
+"""Which stored sentences are worth labelling next: where the model is least sure, where
+rules and model disagree, and where a theme has few labels."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from findings.rules.tagger import THEMES, default_tagger
+
+from .labels import Label
+
+
+def rank(rows: list[tuple[str, str, str | None]], model, labels: list[Label], n: int) -> list[dict]:
+    """rows: (sentence_id, text, section) of unlabelled, non-boilerplate sentences."""
+    texts = [r[1] for r in rows]
+    sections = [r[2] for r in rows]
+    rule_tags = default_tagger().tag(texts, sections)
+    counts = Counter(t for l in labels for t in l.themes)
+    rarity = {t: 1.0 / np.sqrt(1 + counts.get(t, 0)) for t in THEMES}
+    if model is not None:
+        preds = model.predict(texts, sections, rule_tags)
+    out = []
+    for i, (sid, text, section) in enumerate(rows):
+        rt = rule_tags[i]
+        if rt.boilerplate:
+            continue
+        rule_themes = set(rt.hits)
+        reasons, score = [], 0.0
+        if model is not None:
+            p = preds[i].probabilities
+            margin = min(abs(p[t] - model.thresholds[t]) for t in THEMES)
+            score += 1.0 - min(1.0, 2 * margin)  # close to a threshold: uncertain
+            if margin < 0.15:
+                reasons.append("uncertain")
+            disagree = rule_themes ^ set(preds[i].themes)
+            if disagree:
+                score += 0.5 * len(disagree)
+                reasons.append("rules and model disagree on " + ", ".join(sorted(disagree)))
+            if preds[i].sentiment != rt.sentiment:
+                score += 0.25
+            suggested, sentiment = preds[i].themes, preds[i].sentiment
+        else:
+            suggested, sentiment = sorted(rule_themes), rt.sentiment
+        few = [t for t in set(suggested) | rule_themes if counts.get(t, 0) < 150]
+        if few:
+            reasons.append("few labels for " + ", ".join(sorted(few)))
+        score += sum(rarity[t] for t in set(suggested) | rule_themes)
+        out.append({"sentence_id": sid, "section": section, "text": text, "score": round(score, 3),
+                    "suggested_themes": ",".join(t for t in THEMES if t in set(suggested)), "suggested_sentiment": sentiment,
+                    "reason": "; ".join(reasons) or "coverage"})
+    out.sort(key=lambda r: -r["score"])
+    return out[:n]

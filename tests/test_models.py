@@ -1,0 +1,109 @@
+"""The classifier, labels import/export and the retrain flow, on the project's real labels."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from findings.models import registry, train
+from findings.models.classifier import ThemeModel
+from findings.models.labels import LabelError, project_labels, read_label_file
+from findings.models.tagging import Tagger
+from findings.rules.tagger import SENTIMENTS, THEMES
+from findings.warehouse.db import query
+
+
+@pytest.fixture(scope="module")
+def labels():
+    return project_labels()
+
+
+def test_labels_follow_the_codebook_and_cover_every_theme(labels):
+    assert len(labels) >= 2000
+    assert all(set(l.themes) <= set(THEMES) and l.sentiment in SENTIMENTS for l in labels)
+    assert all(l.document and l.document_id for l in labels)
+    for theme in THEMES:
+        assert sum(theme in l.themes for l in labels) >= 60, theme
+    assert len({l.document.split("/")[1] for l in labels if l.document.startswith("ilacs/")}) >= 30
+
+
+def test_test_split_is_by_document_and_never_trained_on(labels):
+    tr, te = train.split(labels)
+    assert len(te) >= 300
+    assert not {l.document for l in tr} & {l.document for l in te}
+
+
+def test_shipped_model_loads_safely_and_beats_rules_on_the_test_split(labels):
+    model = registry.load_current()
+    assert model is not None, "the current model ships in the repository"
+    _, te = train.split(labels)
+    with_model, rules_only = train.evaluate(model, te), train.evaluate(None, te)
+    assert with_model["macro_f1_all"] > rules_only["macro_f1_all"]
+    assert with_model["sentiment"]["macro_f1"] > rules_only["sentiment"]["macro_f1"]
+    card = json.loads((registry.REGISTRY / model.version / "card.json").read_text())
+    assert {"data_hash", "params", "metrics", "date", "thresholds"} <= set(card)
+
+
+def test_model_finds_a_front_door_finding_without_front_door_words():
+    tags = Tagger(model=registry.load_current()).tag(
+        ["Children wait too long for a decision when concerns are first raised."], ["Front door"])[0]
+    assert tags.sentiment == "negative"
+
+
+def test_training_is_reproducible_and_round_trips_through_skops(labels, tmp_path):
+    small = [l for l in labels if not l.document.startswith("seeds/")][:600]
+    model, info = train.fit(small, "mtest")
+    model.save(tmp_path / "m", {"params": info["params"]})
+    again = ThemeModel.load(tmp_path / "m")
+    texts = [l.text for l in labels[-50:]]
+    a = model.predict(texts, [None] * 50, Tagger().rules.tag(texts))
+    b = again.predict(texts, [None] * 50, Tagger().rules.tag(texts))
+    assert [p.probabilities for p in a] == [p.probabilities for p in b]
+
+
+def test_import_validates_every_row_and_names_the_line(tmp_path):
+    bad = tmp_path / "labels.csv"
+    bad.write_text("text,themes,sentiment,boilerplate\n"
+                   "Plans are good.,care_leavers,positive,false\n"
+                   "The MASH is slow.,front-door,negative,false\n"
+                   "Supervision is rare.,supervision,bad,false\n")
+    with pytest.raises(LabelError) as info:
+        read_label_file(bad)
+    message = str(info.value)
+    assert "line 3: unknown theme 'front-door'; allowed: front_door" in message
+    assert "line 4: sentiment 'bad' is not allowed; use one of: positive, negative, mixed, neutral" in message
+    assert "nothing imported" in message
+
+
+@pytest.mark.shared
+def test_export_import_round_trip_makes_label_tags(seeds_warehouse, tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "findings.flows.cli", *a, "--warehouse", str(seeds_warehouse)],
+                                    capture_output=True, text=True)
+    out = run("labels", "export", "--n", "5", "--out", str(tmp_path / "next"))
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(l) for l in (tmp_path / "next.jsonl").read_text().splitlines()]
+    assert len(rows) == 5 and all(r["sentence_id"] and r["reason"] for r in rows)
+    for r in rows:
+        r.update(themes="leadership", sentiment="neutral", boilerplate="false")
+    filled = tmp_path / "filled.jsonl"
+    filled.write_text("\n".join(json.dumps(r) for r in rows))
+    out = run("labels", "import", str(filled), "--annotator", "analyst-1")
+    assert out.returncode == 0, out.stderr
+    ids = ", ".join(f"'{r['sentence_id']}'" for r in rows)
+    got = query(seeds_warehouse, f"SELECT DISTINCT source, detail FROM finding_themes WHERE sentence_id IN ({ids})")[1]
+    assert got == [("label", "analyst-1")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**rows[0], "themes": "nonsense"}))
+    out = run("labels", "import", str(bad))
+    assert out.returncode == 2 and "unknown theme 'nonsense'" in out.stderr
+
+
+@pytest.mark.shared
+def test_project_labels_are_final_tags_in_the_warehouse(seeds_warehouse):
+    n = query(seeds_warehouse, "SELECT count(DISTINCT sentence_id) FROM store.labels WHERE origin = 'project' AND sentence_id IS NOT NULL")[1][0][0]
+    assert n >= 300  # seed sentences labelled by the project, matched by document and text
+    mismatched = query(seeds_warehouse, """SELECT count(*) FROM store.labels l JOIN findings f USING (sentence_id)
+        WHERE l.origin = 'project' AND (f.sentiment <> l.sentiment OR list_sort(f.themes) <> list_sort(l.themes))""")[1][0][0]
+    assert mismatched == 0
