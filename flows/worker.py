@@ -22,6 +22,15 @@ def tagger() -> Tagger:
     return Tagger(model=load_current())
 
 
+def tagger_version() -> str:
+    """The version `tagger()` reports, without loading the model (seconds): enough to see
+    that no stored sentence is stale. Same format as models.tagging.Tagger.version."""
+    from findings.models.registry import current_version
+    from findings.rules.tagger import rules_version
+
+    return f"rules-{rules_version()}+model-{current_version() or 'none'}"
+
+
 def process(source: Source, document_id: str) -> DocumentRecord:
     rec = DocumentRecord(document_id=document_id, source=source.source,
                          source_url=source.manifest.get("source_url"), extraction_version=EXTRACTION_VERSION)
