@@ -26,7 +26,14 @@ def cmd_refresh(args) -> int:
     _prefect_env(args.verbose)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .locking import RefreshRunning
+    from .locking import RefreshRunning, refresh_lock
+
+    try:  # another refresh writing? Say so (or wait) before Prefect starts; the flow takes the lock itself
+        with refresh_lock(_warehouse(args), wait=args.wait):
+            pass
+    except RefreshRunning as exc:
+        print(f"findings refresh: {exc}", file=sys.stderr)
+        return exc.exit_code
     from .refresh import refresh
 
     with Progress(TextColumn("[bold]refresh"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"),

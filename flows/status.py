@@ -52,6 +52,28 @@ def collect(warehouse: Path, runs: int = 10) -> dict:
         con.close()
 
 
+def writer_pid(warehouse: Path) -> int | None:
+    """The pid of the refresh writing `warehouse` now, if any (from its lock file, without
+    taking the lock: a refresh starting meanwhile must not find it held)."""
+    import os
+
+    lock = Path(str(warehouse) + ".lock")
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return None
+    if not text.startswith("pid "):
+        return None
+    try:
+        pid = int(text.split()[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return None  # killed without releasing: its 'running' run is interrupted
+    except PermissionError:
+        pass
+    return pid
+
+
 def report(warehouse: Path, runs: int = 10) -> str:
     from .cli import format_rows
 
@@ -69,7 +91,10 @@ def report(warehouse: Path, runs: int = 10) -> str:
     if any(r["status"] == "interrupted" for r in data["runs"]):
         out.append("(interrupted: the refresh was killed; the next refresh finished its work)")
     if any(r["status"] == "running" for r in data["runs"]):
-        out.append("(running: a refresh is writing now, or was killed and the next refresh will mark it interrupted)")
+        pid = writer_pid(Path(warehouse))
+        out.append(f"(running: a refresh, pid {pid}, is writing now; queries answer from the last committed document)"
+                   if pid else "(running, but no refresh holds the lock: it was killed; the next refresh marks it "
+                   "interrupted and finishes its work)")
     docs = data["documents"]
     out += ["", "Documents: " + (", ".join(f"{n} {s}" for s, n in sorted(docs.items())) or "none")]
     if data["errors"]:

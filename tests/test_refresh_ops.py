@@ -115,7 +115,7 @@ def test_status_shows_runs_and_contents(prefect_harness, tmp_path, capsys):
         con.execute("INSERT INTO store.runs (run_id, flow, started_at, status) VALUES ('killed', 'refresh', now() - INTERVAL 1 HOUR, 'running')")
     assert main(["status", "--warehouse", str(wh)]) == 0
     out = capsys.readouterr().out
-    assert "completed" in out and "| 3   |" in out and "running" in out
+    assert "completed" in out and "| 3   |" in out and "running" in out and "no refresh holds the lock" in out
     assert "Documents: 3 loaded" in out and "Northshire" in out and "2022, 2024" in out and "Westbridge" in out
     assert "Tagger versions: rules-" in out and "Sentences: 48" in out
 

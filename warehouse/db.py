@@ -182,7 +182,11 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
         return
     con.execute("BEGIN")
     try:
-        con.executemany("INSERT OR REPLACE INTO store.file_stats VALUES (?, ?, ?, ?, now())", [list(r) for r in rows])
+        sources, sizes, mtimes, ids = map(list, zip(*rows))
+        con.register("new_stats", pa.table({"source": sources, "size": pa.array(sizes, pa.int64()),
+                                            "mtime_ns": pa.array(mtimes, pa.int64()), "document_id": ids}))
+        con.execute("INSERT OR REPLACE INTO store.file_stats SELECT source, size, mtime_ns, document_id, now() FROM new_stats")
+        con.unregister("new_stats")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
