@@ -108,7 +108,7 @@ def cmd_retag(args) -> int:
 
     try:
         with refresh_lock(_warehouse(args)):  # not while a refresh writes; the file is held per batch only
-            n = db.retag_file(_warehouse(args), tagger(), only_stale=not args.all)
+            n = db.retag(_warehouse(args), tagger(), only_stale=not args.all)
     except RefreshRunning as exc:
         print(f"findings retag: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -42,15 +42,19 @@ def train_and_register(labels: list[Label], force: bool) -> dict:
 
 @task(cache_policy=NONE)
 def retag_warehouse(warehouse: Path) -> int:
+    """Re-tag under the refresh lock (queued behind a running refresh), the file held per
+    batch only, then re-apply people's labels."""
     from findings.models.registry import load_current
     from findings.models.tagging import Tagger
-
     from findings.warehouse.labels import sync_project_labels
 
-    with db.open_writer(warehouse) as con:
-        n = db.retag(con, Tagger(model=load_current()))
-        sync_project_labels(con)
-        return n
+    from .locking import refresh_lock
+
+    with refresh_lock(warehouse, wait=900):
+        n = db.retag(warehouse, Tagger(model=load_current()))
+        with db.open_writer(warehouse, migrate_schema=False) as con:
+            sync_project_labels(con)
+    return n
 
 
 @flow(name="retrain")

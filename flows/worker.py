@@ -24,11 +24,12 @@ def tagger() -> Tagger:
 
 def tagger_version() -> str:
     """The version `tagger()` reports, without loading the model (seconds): enough to see
-    that no stored sentence is stale. Same format as models.tagging.Tagger.version."""
+    that no stored sentence is stale."""
     from findings.models.registry import current_version
+    from findings.models.tagging import tagger_version as version
     from findings.rules.tagger import rules_version
 
-    return f"rules-{rules_version()}+model-{current_version() or 'none'}"
+    return version(rules_version(), current_version())
 
 
 def process(source: Source, document_id: str) -> DocumentRecord:

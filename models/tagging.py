@@ -31,6 +31,11 @@ class SentenceTags:
     boilerplate_rule: str | None = None
 
 
+def tagger_version(rules_version: str, model_version: str | None) -> str:
+    """What stored tags record; tags made under another version are stale."""
+    return f"rules-{rules_version}+model-{model_version or 'none'}"
+
+
 class Tagger:
     def __init__(self, rules: RuleTagger | None = None, model=None):
         self.rules = rules or default_tagger()
@@ -38,7 +43,7 @@ class Tagger:
 
     @property
     def version(self) -> str:
-        return f"rules-{self.rules.version}+model-{self.model.version if self.model else 'none'}"
+        return tagger_version(self.rules.version, self.model.version if self.model else None)
 
     def tag(self, texts: list[str], sections: list[str | None]) -> list[SentenceTags]:
         rule_tags = self.rules.tag(texts, sections)

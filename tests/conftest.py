@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
+
+
+def stop_process_group(proc: subprocess.Popen, sig: int, wait: float) -> None:
+    """Send `sig` to a child started with start_new_session=True and its whole group
+    (pool workers, Prefect's server); SIGKILL the group if it outlives `wait` seconds."""
+    os.killpg(proc.pid, sig)
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +64,7 @@ def prefect_server(tmp_path_factory):
     """A real `prefect server start` on a free loopback port (time-boxed), for tests that run
     `findings` in subprocesses: each subprocess then talks to it (a few seconds) instead of
     starting its own ephemeral server (~15 s). Yields the environment for those subprocesses."""
-    import signal
     import socket
-    import subprocess
     import sys
     import time
     import urllib.request
@@ -87,10 +98,5 @@ def prefect_server(tmp_path_factory):
                "PREFECT_LOGGING_LEVEL": "WARNING"}
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop_process_group(proc, signal.SIGTERM, 15)
         log.close()

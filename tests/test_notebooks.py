@@ -1,7 +1,6 @@
 """Every notebook runs top to bottom against a real warehouse."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat

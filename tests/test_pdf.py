@@ -11,6 +11,8 @@ from findings.corpus.document import ExtractionError
 from findings.corpus.pdf import Line, build_paragraphs, extract_pdf
 from findings.corpus.sentences import split
 
+from .fixtures.make_fault_pdfs import write_pdf
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ILACS = SHARED / "corpus" / "ilacs"
 needs_shared = pytest.mark.skipif(not ILACS.is_dir(), reason="needs ../shared/corpus/ilacs")
@@ -209,27 +211,11 @@ def test_truncated_pdf_is_corrupt(tmp_path):
     assert "truncated" in str(err.value)
 
 
-def _write_pdf(path: Path, objects: list[bytes], trailer_extra: bytes = b"") -> None:
-    """A minimal, well-formed PDF with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n"
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    path.write_bytes(bytes(out))
-
-
 def test_encrypted_pdf(tmp_path):
     f = tmp_path / "encrypted.pdf"
     o = b"<" + b"11" * 32 + b">"
     u = b"<" + b"22" * 32 + b">"       # not derived from an empty user password
-    _write_pdf(f, [
+    write_pdf(f, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
@@ -244,7 +230,7 @@ def test_image_only_pdf_has_no_text_layer(tmp_path):
     f = tmp_path / "scanned.pdf"
     pixels = zlib.compress(bytes([128]) * (50 * 50))
     content = b"q 500 0 0 700 40 60 cm /Im1 Do Q"
-    _write_pdf(f, [
+    write_pdf(f, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
@@ -261,7 +247,7 @@ def test_image_only_pdf_has_no_text_layer(tmp_path):
 
 def test_pdf_without_pages(tmp_path):
     f = tmp_path / "nopages.pdf"
-    _write_pdf(f, [
+    write_pdf(f, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [] /Count 0 >>",
     ])

@@ -17,7 +17,7 @@ from findings.flows import refresh as refresh_module
 from findings.flows.refresh import refresh
 from findings.warehouse.db import query
 
-from .conftest import SAMPLE, SEEDS
+from .conftest import SAMPLE, SEEDS, stop_process_group
 
 FINDINGS = Path(sys.executable).parent / "findings"
 
@@ -166,10 +166,5 @@ def test_serve_deployment_runs_from_the_api(prefect_server, tmp_path):
         assert sorted(t["name"] for t in tasks) == sorted(f"ingest {p.name}" for p in SAMPLE.iterdir() if p.suffix != ".csv")
     finally:
         api.close()
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process_group(proc, signal.SIGINT, 20)
         log.close()

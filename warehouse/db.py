@@ -193,9 +193,10 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
         raise
 
 
-def retag_file(path: Path, tagger, only_stale: bool = True, batch: int = 5000, progress=None) -> int:
-    """Like `retag`, but holding the warehouse file only while each batch is written, not
-    while it is tagged: read-only queries and other writers get in between batches."""
+def retag(path: Path, tagger, only_stale: bool = True, batch: int = 5000, progress=None) -> int:
+    """Re-tag stored sentences from their text and section, without re-reading documents.
+    The warehouse file is held only while each batch is written (one transaction), not
+    while it is tagged: read-only queries get in between batches."""
     where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
         rows = con.execute(f"SELECT sentence_id, text, section FROM store.sentences {where} ORDER BY sentence_id",
@@ -223,32 +224,6 @@ def retag_file(path: Path, tagger, only_stale: bool = True, batch: int = 5000, p
 
 def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
     return con.execute("SELECT count(*) FROM store.sentences WHERE tagger_version IS DISTINCT FROM ?", [version]).fetchone()[0]
-
-
-def retag(con: duckdb.DuckDBPyConnection, tagger, only_stale: bool = True, batch: int = 20000, progress=None) -> int:
-    """Re-tag stored sentences from their text and section, without re-reading documents.
-    Each batch is one transaction."""
-    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
-    rows = con.execute(f"SELECT sentence_id, text, section FROM store.sentences {where} ORDER BY sentence_id",
-                       [tagger.version] if only_stale else []).fetchall()
-    for start in range(0, len(rows), batch):
-        chunk = rows[start:start + batch]
-        ids = [r[0] for r in chunk]
-        tags = tagger.tag([r[1] for r in chunk], [r[2] for r in chunk])
-        con.execute("BEGIN")
-        try:
-            con.register("retag_ids", pa.table({"sentence_id": ids}))
-            con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-            con.execute("DELETE FROM store.rule_hits WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-            con.unregister("retag_ids")
-            _write_tags(con, ids, tags, tagger.version)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if progress:
-            progress(min(start + batch, len(rows)), len(rows))
-    return len(rows)
 
 
 def query(path: Path, sql: str, wait: float = 30.0) -> tuple[list[str], list[tuple]]:
