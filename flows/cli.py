@@ -100,19 +100,26 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _progress(verb: str):
+    """Progress of long work on stderr, one line rewritten in place."""
+    def show(done: int, total: int) -> None:
+        print(f"\r{verb} {done:,}/{total:,} sentences", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+    return show
+
+
 def cmd_retag(args) -> int:
     from findings.warehouse import db
 
     from .locking import RefreshRunning, refresh_lock
-    from .worker import tagger
+    from .worker import tag_chunks, tagger_version
 
     try:
-        with refresh_lock(_warehouse(args)):  # not while a refresh writes; the file is held per batch only
-            n = db.retag(_warehouse(args), tagger(), only_stale=not args.all)
+        with refresh_lock(_warehouse(args)), tag_chunks(args.workers) as tag:  # the file is held per batch only
+            n = db.retag(_warehouse(args), tagger_version(), tag, only_stale=not args.all, progress=_progress("re-tagged"))
     except RefreshRunning as exc:
         print(f"findings retag: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"re-tagged {n} sentences with {tagger().version}")
+    print(f"re-tagged {n} sentences with {tagger_version()}")
     return 0
 
 
@@ -147,7 +154,8 @@ def cmd_labels_export(args) -> int:
     con = connect(wh, read_only=True, wait=30)
     try:
         rows = con.execute("""SELECT s.sentence_id, s.text, s.section FROM store.sentences s
-            WHERE NOT s.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
+            JOIN store.sentence_tags t USING (sentence_id)
+            WHERE NOT t.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
             USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)""").fetchall()
         meta = {r[0]: r[1:] for r in con.execute(
             "SELECT s.sentence_id, s.document_id, d.source FROM store.sentences s JOIN store.documents d USING (document_id)").fetchall()}
@@ -255,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("retag", cmd_retag, "Re-tag stored sentences with the current rules and model (no documents re-read).")
     p.add_argument("--warehouse", metavar="FILE")
     p.add_argument("--all", action="store_true", help="re-tag every sentence, not only stale ones")
+    p.add_argument("--workers", type=int, help="tagging processes (default: one per core)")
 
     p = add("labels", lambda a: (build_parser().parse_args(["labels", "-h"])), "Export sentences worth labelling; import filled-in labels.")
     labels = p.add_subparsers(dest="labels_command", required=True, metavar="ACTION")

@@ -261,7 +261,8 @@ def refresh(corpus: list[str] | None = None, warehouse: str | None = None, worke
             with db.open_writer(wh, migrate_schema=False) as con:
                 stale = db.stale_tag_count(con, worker.tagger_version())  # no model loaded to find out
             if stale:  # tagged in batches, the file held only while each batch is written
-                summary.retagged = db.retag(wh, worker.tagger())
+                with worker.tag_chunks(workers) as tag:
+                    summary.retagged = db.retag(wh, worker.tagger_version(), tag)
             summary.elapsed_s = round(time.perf_counter() - started, 3)
             with db.open_writer(wh, migrate_schema=False) as con:
                 sync_project_labels(con)  # people's labels are the final tags of their sentences

@@ -35,7 +35,7 @@ def train_and_register(labels: list[Label], force: bool) -> dict:
     seconds = time.perf_counter() - started
     metrics = training.evaluate(model, test)
     folder = training.register(model, training.card_for(train, test, info, metrics, seconds))
-    promoted, message = training.promote(version, metrics, force=force)
+    promoted, message = training.promote(version, metrics, test, force=force)
     return {"version": version, "folder": str(folder), "metrics": metrics, "promoted": promoted, "message": message,
             "train": len(train), "test": len(test), "seconds": round(seconds, 1)}
 
@@ -44,14 +44,13 @@ def train_and_register(labels: list[Label], force: bool) -> dict:
 def retag_warehouse(warehouse: Path) -> int:
     """Re-tag under the refresh lock (queued behind a running refresh), the file held per
     batch only, then re-apply people's labels."""
-    from findings.models.registry import load_current
-    from findings.models.tagging import Tagger
     from findings.warehouse.labels import sync_project_labels
 
     from .locking import refresh_lock
+    from .worker import tag_chunks, tagger_version
 
-    with refresh_lock(warehouse, wait=900):
-        n = db.retag(warehouse, Tagger(model=load_current()))
+    with refresh_lock(warehouse, wait=900), tag_chunks() as tag:
+        n = db.retag(warehouse, tagger_version(), tag)
         with db.open_writer(warehouse, migrate_schema=False) as con:
             sync_project_labels(con)
     return n

@@ -34,7 +34,7 @@ def collect(warehouse: Path, runs: int = 10) -> dict:
                    WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""").fetchall(),
             "sentences": con.execute("SELECT count(*), count(*) FILTER (WHERE boilerplate) FROM findings").fetchone(),
             "taggers": con.execute("SELECT coalesce(tagger_version, '(untagged)'), count(*) FROM store.sentences "
-                                   "GROUP BY 1 ORDER BY 2 DESC").fetchall(),
+                                   "LEFT JOIN store.sentence_tags USING (sentence_id) GROUP BY 1 ORDER BY 2 DESC").fetchall(),
             "extraction": con.execute("SELECT extraction_version, count(*) FROM store.documents GROUP BY 1 ORDER BY 1").fetchall(),
         }
         for run_id, flow, started, ended, status, new, changed, unchanged, failed, sentences, detail in recent:

@@ -2,9 +2,14 @@
 record the single writer stores. No DuckDB here."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
+from typing import Iterator
 
 from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
 from findings.corpus.extract import extract
@@ -14,9 +19,14 @@ from findings.models.tagging import Tagger
 from findings.warehouse.records import DocumentRecord, SentenceRow
 
 
-@lru_cache(maxsize=1)
 def tagger() -> Tagger:
-    """One tagger per process, with the current model if one is installed."""
+    """One tagger per process, with the current rules and model (reloaded when a retrain
+    promotes another model or the rule files change)."""
+    return _tagger(tagger_version())
+
+
+@lru_cache(maxsize=1)
+def _tagger(version: str) -> Tagger:
     from findings.models.registry import load_current
 
     return Tagger(model=load_current())
@@ -30,6 +40,42 @@ def tagger_version() -> str:
     from findings.rules.tagger import rules_version
 
     return version(rules_version(), current_version())
+
+
+def _tag_rows(rows: list[tuple]) -> tuple[str, list]:
+    t = tagger()
+    return t.version, t.tag([r[1] for r in rows], [r[2] for r in rows])
+
+
+@contextmanager
+def tag_chunks(workers: int | None = None) -> Iterator:
+    """A function that tags chunks of stored (sentence_id, text, section) rows, in order, for
+    `warehouse.db.retag`: spread over `workers` processes (default: one per core) while the
+    caller writes finished chunks, or in this process for one worker or one chunk. Every
+    worker loads the current rules and model, so a chunk tagged under another version than
+    this process's tagger (a model promoted meanwhile) stops the re-tag instead of mixing."""
+    workers = workers or os.cpu_count() or 1
+    version = tagger_version()
+    pool = None
+
+    def run(chunks: list[list[tuple]]):
+        nonlocal pool
+        if workers < 2 or len(chunks) < 2:
+            return (_check(v, version) or tags for v, tags in map(_tag_rows, chunks))
+        pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn"))
+        return (_check(v, version) or tags for v, tags in pool.map(_tag_rows, chunks))
+
+    try:
+        yield run
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+def _check(worker_version: str, version: str) -> None:
+    if worker_version != version:
+        raise RuntimeError(f"a worker tagged with {worker_version}, not {version}: the rules or model changed during "
+                           f"the re-tag; run `findings retag` again.")
 
 
 def process(source: Source, document_id: str) -> DocumentRecord:

@@ -1,15 +1,19 @@
 """Speed of tagging and training, printed as numbers (README reports them).
 
-    python -m findings.models.benchmark [--sentences 20000] [--labels 10000]
+    python -m findings.models.benchmark [--sentences 20000] [--labels 10000] [--warehouse FILE]
 
 Tagging: rules + current model on sentences from corpus/labels (repeated to size), in one
-process and in a pool over every core, as `findings retag` does. Training: the retrain fit
-on N labels (the project's labels, repeated with their text varied to reach N).
+process and in a pool over every core. Re-tag: `findings retag --all` on a copy of a
+refreshed warehouse (--warehouse), end to end: reading stored sentences, starting the
+worker processes, tagging and writing every batch. Training: the retrain fit on N labels
+(the project's labels, repeated with their text varied to reach N).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -28,6 +32,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=20000)
     ap.add_argument("--labels", type=int, default=10000)
+    ap.add_argument("--warehouse", help="a refreshed warehouse to time `findings retag --all` on (copied, not changed)")
     args = ap.parse_args()
     labels = project_labels()
     rows = [(l.text, l.section) for l in labels]
@@ -49,6 +54,22 @@ def main() -> None:
         list(pool.map(_tag_chunk, chunks))
         many = len(rows) / (time.perf_counter() - start)
     print(f"re-tag, {workers} processes: {many:,.0f} sentences/s")
+
+    if args.warehouse:
+        from pathlib import Path
+
+        from findings.flows.worker import tag_chunks, tagger_version
+        from findings.warehouse import db
+
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "findings.duckdb"
+            shutil.copy(args.warehouse, copy)
+            start = time.perf_counter()
+            with tag_chunks() as tag:
+                n = db.retag(copy, tagger_version(), tag, only_stale=False)
+            seconds = time.perf_counter() - start
+        print(f"warehouse re-tag, end to end: {n / seconds:,.0f} sentences/s ({n:,} sentences in {seconds:.1f} s, "
+              f"{workers} processes, worker start-up included)")
 
     big = [Label(**{**l.__dict__, "id": f"{l.id}-{k}", "text": l.text if k == 0 else f"{l.text} ({k})",
                     "document": f"{l.document}#{k}"})

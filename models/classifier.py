@@ -1,13 +1,13 @@
 """The theme and sentiment classifier (scikit-learn).
 
-Features: word 1-2-grams and character 3-5-grams of the sentence, the words of its section
-heading, and which rules fired (themes, strong themes, the rules' sentiment). Themes: one
-logistic regression per theme, Platt-calibrated on out-of-fold scores (folds grouped by
-document) with a threshold chosen on the same calibrated out-of-fold probabilities.
-Sentiment: one-vs-rest logistic regressions over the 4 classes, probabilities normalised.
+Features (features.py): word and character n-grams of the sentence, its section heading, and
+what the rules saw. Themes: one logistic regression per theme, Platt-calibrated on
+out-of-fold scores (folds grouped by document) with a threshold chosen on the same
+calibrated out-of-fold probabilities. Sentiment: one multinomial logistic regression over
+the 4 classes (it beat one-vs-rest on the rare mixed class).
 
 Saved with skops (no pickle): loading checks every type against an allowlist, so a model
-file cannot run arbitrary code.
+file cannot run arbitrary code. Vocabularies sit beside it as JSON.
 """
 from __future__ import annotations
 
@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from sklearn.multiclass import OneVsRestClassifier
 
-from findings.rules.tagger import SENTIMENTS, THEMES, RuleTags
+from findings.rules.tagger import THEMES
+
+from .features import Features
 
 MODEL_FILE = "model.skops"
+VOCABULARY_FILE = "vocabularies.json"
 CARD_FILE = "card.json"
 PARAMS = {"C_theme": 4.0, "C_sentiment": 2.0, "word_ngrams": [1, 2], "char_ngrams": [3, 5], "min_df": 2,
           "max_char_features": 30000, "cv_folds": 3}
@@ -37,37 +37,6 @@ class Prediction:
     probabilities: dict[str, float]
     sentiment: str
     sentiment_score: float
-
-
-def _rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
-    rows = []
-    for rt in rule_tags:
-        row = [1.0 if t in rt.hits else 0.0 for t in THEMES] + [1.0 if t in rt.strong else 0.0 for t in THEMES]
-        row += [1.0 if rt.sentiment == s else 0.0 for s in SENTIMENTS] + [rt.sentiment_score, 1.0 if rt.boilerplate else 0.0]
-        rows.append(row)
-    return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(rule_tags), 2 * len(THEMES) + len(SENTIMENTS) + 2))
-
-
-class Features:
-    def __init__(self, params: dict):
-        self.word = TfidfVectorizer(ngram_range=tuple(params["word_ngrams"]), min_df=params["min_df"], sublinear_tf=True,
-                                    lowercase=True, token_pattern=r"(?u)\b\w[\w'-]*\b")
-        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(params["char_ngrams"]), min_df=params["min_df"],
-                                    sublinear_tf=True, max_features=params["max_char_features"])
-        self.section = TfidfVectorizer(min_df=1, lowercase=True)
-
-    def fit(self, texts, sections):
-        self.word.fit(texts)
-        self.char.fit(texts)
-        self.section.fit([s or "" for s in sections])
-        return self
-
-    def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
-        return sp.hstack([self.word.transform(texts), self.char.transform(texts),
-                          0.5 * self.section.transform([s or "" for s in sections]), _rule_features(rule_tags)]).tocsr()
-
-    def state(self) -> dict:
-        return {"word": self.word, "char": self.char, "section": self.section}
 
 
 class ThemeModel:
@@ -105,8 +74,8 @@ class ThemeModel:
             calibrated = platt.predict_proba(oof.reshape(-1, 1))[:, 1]
             thresholds[theme], validation[theme] = _best_threshold(y, calibrated)
             theme_models[theme] = {"model": make().fit(X, y), "calibration": platt}
-        sentiment_model = OneVsRestClassifier(LogisticRegression(
-            C=params["C_sentiment"], class_weight="balanced", solver="liblinear", dual=True)).fit(X, np.array(sentiments))
+        sentiment_model = LogisticRegression(C=params["C_sentiment"], class_weight="balanced", max_iter=3000).fit(
+            X, np.array(sentiments))
         return cls(version, features, theme_models, thresholds, sentiment_model), {"validation_f1": validation, "params": params}
 
     # --- prediction -------------------------------------------------------------------
@@ -136,11 +105,9 @@ class ThemeModel:
     # --- persistence ------------------------------------------------------------------
     def save(self, folder: Path, card: dict) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        for vectorizer in self.features.state().values():
-            if hasattr(vectorizer, "stop_words_"):  # every pruned n-gram: only for introspection, most of the file
-                del vectorizer.stop_words_
-        sio.dump({"features": self.features.state(), "themes": self.theme_models, "sentiment": self.sentiment_model},
+        sio.dump({"features": self.features.fitted_state(), "themes": self.theme_models, "sentiment": self.sentiment_model},
                  folder / MODEL_FILE)
+        (folder / VOCABULARY_FILE).write_text(json.dumps(self.features.vocabularies(), ensure_ascii=False), encoding="utf-8")
         (folder / CARD_FILE).write_text(json.dumps({**card, "version": self.version, "thresholds": self.thresholds},
                                                    indent=1, sort_keys=True), encoding="utf-8")
 
@@ -155,8 +122,8 @@ class ThemeModel:
             raise ValueError(f"{path} holds types outside the allowlist ({', '.join(unsafe)}): refusing to load it.")
         state = sio.load(path, trusted=untrusted)
         card = json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8"))
-        features = Features(card.get("params", PARAMS))
-        features.word, features.char, features.section = (state["features"][k] for k in ("word", "char", "section"))
+        vocabularies = json.loads((Path(folder) / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        features = Features.restore(card.get("params", PARAMS), state["features"], vocabularies)
         return cls(card["version"], features, state["themes"], card["thresholds"], state["sentiment"])
 
 

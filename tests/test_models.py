@@ -107,3 +107,21 @@ def test_project_labels_are_final_tags_in_the_warehouse(seeds_warehouse):
     mismatched = query(seeds_warehouse, """SELECT count(*) FROM store.labels l JOIN findings f USING (sentence_id)
         WHERE l.origin = 'project' AND (f.sentiment <> l.sentiment OR list_sort(f.themes) <> list_sort(l.themes))""")[1][0][0]
     assert mismatched == 0
+
+
+def test_fast_character_ngrams_equal_scikit_learns(labels):
+    """Features.char_transform sums per-word n-gram counts; it must give the very matrix
+    TfidfVectorizer.transform gives, on unseen sentences too."""
+    model = registry.load_current()
+    texts = [l.text for l in labels[:400]] + ["Ünseen wörds, MASH-like  spacing\tand a tab.", ""]
+    fast = model.features.char_transform(texts)
+    slow = model.features.char.transform(texts)
+    assert fast.shape == slow.shape
+    assert abs(fast - slow).max() < 1e-9
+
+
+def test_model_files_are_small_and_vocabularies_plain_json():
+    folder = registry.REGISTRY / registry.current_version()
+    assert (folder / "model.skops").stat().st_size < 10_000_000
+    vocab = json.loads((folder / "vocabularies.json").read_text(encoding="utf-8"))
+    assert set(vocab) == {"word", "char", "section"} and all(isinstance(t, str) for t in vocab["char"])

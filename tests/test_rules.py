@@ -87,3 +87,30 @@ def test_rules_version_changes_with_the_files(tmp_path, monkeypatch):
     monkeypatch.setattr(rules, "THEMES_FILE", copy)
     assert rules.rules_version() != before
     assert "early_help/x" in RuleTagger().tag(["The help hub is busy."])[0].hits["early_help"]
+
+
+def test_word_list_patterns_run_as_phrases_and_match_like_the_matcher():
+    from spacy.matcher import Matcher
+
+    pattern = [{"LOWER": {"IN": ["contacts", "contact"]}}, {"LOWER": {"IN": ["are", "were", "received"]}}]
+    assert sorted(rules._as_phrases(pattern)) == sorted(
+        f"{a} {b}" for a in ("contacts", "contact") for b in ("are", "were", "received"))
+    pattern = next(r["pattern"] for r in rules.load_theme_rules() if r["id"] == "front_door/contact-received")
+    assert rules._as_phrases([{"LEMMA": "contact"}]) is None  # anything else stays a Matcher pattern
+    t = default_tagger()
+    matcher = Matcher(t.nlp.vocab)
+    matcher.add("p", [pattern])
+    for text in ["Contacts were screened.", "The contact received was logged.", "Contacts into the hub."]:
+        doc = t.nlp.make_doc(text)
+        phrases = [(s, e) for _, s, e in t.phrases(doc) if t.nlp.vocab.strings[_] == "front_door/contact-received"]
+        assert phrases == [(s, e) for _, s, e in matcher(doc)], text
+
+
+def test_sentiment_evidence_is_kept_for_the_classifier(tag):
+    mixed = tag("Pathway plans are timely, but their quality is too variable.")
+    assert mixed.contrast and mixed.positive_clauses == 1 and mixed.negative_clauses == 1
+    assert mixed.positive_weight > 0 and mixed.negative_weight > 0
+    assert tag("Return home interviews are too variable.").sentiment == "negative"  # "too" does not flip a negative cue
+    assert tag("There was no delay in allocating a social worker.").sentiment_score > 0
+    plain = tag("The visit was the sixth monitoring visit.")
+    assert not plain.contrast and plain.positive_weight == plain.negative_weight == 0

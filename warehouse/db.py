@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -136,6 +136,7 @@ def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     ids = "SELECT sentence_id FROM store.sentences WHERE document_id = $1"
     con.execute(f"DELETE FROM store.sentence_themes WHERE sentence_id IN ({ids})", [document_id])
     con.execute(f"DELETE FROM store.rule_hits WHERE sentence_id IN ({ids})", [document_id])
+    con.execute(f"DELETE FROM store.sentence_tags WHERE sentence_id IN ({ids})", [document_id])
     con.execute("DELETE FROM store.sentences WHERE document_id = ?", [document_id])
     con.execute("DELETE FROM store.judgements WHERE document_id = ?", [document_id])
     con.execute("DELETE FROM store.documents WHERE document_id = ?", [document_id])
@@ -152,11 +153,9 @@ def _write_tags(con: duckdb.DuckDBPyConnection, ids: list[str], tags: list, vers
         "sentiment_score": pa.array([float(t.sentiment_score) for t in tags], pa.float64()),
         "sentiment_source": [t.sentiment_source for t in tags],
         "sentiment_cues": pa.array([t.cues for t in tags], pa.list_(pa.string())),
+        "tagger_version": [version] * len(ids),
     }))
-    con.execute(f"""UPDATE store.sentences s SET boilerplate = n.boilerplate, boilerplate_rule = n.boilerplate_rule,
-        sentiment = n.sentiment, sentiment_score = n.sentiment_score, sentiment_source = n.sentiment_source,
-        sentiment_cues = n.sentiment_cues, tagger_version = '{version}'
-        FROM new_tags n WHERE s.sentence_id = n.sentence_id""")
+    con.execute("INSERT INTO store.sentence_tags SELECT * FROM new_tags")
     con.unregister("new_tags")
     themes = [(sid, t.theme, t.score, t.source, t.detail) for sid, tag in zip(ids, tags) for t in tag.themes]
     hits = [(sid, theme, rid) for sid, tag in zip(ids, tags) for theme, rid in tag.hits]
@@ -193,37 +192,44 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
         raise
 
 
-def retag(path: Path, tagger, only_stale: bool = True, batch: int = 5000, progress=None) -> int:
+def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], Iterable[list]], only_stale: bool = True,
+          batch: int = 5000, progress=None) -> int:
     """Re-tag stored sentences from their text and section, without re-reading documents.
+    `tag_chunks` maps chunks of (sentence_id, text, section) rows to their tags in order
+    (flows.worker.tag_chunks: in this process or a pool of processes) under `version`.
     The warehouse file is held only while each batch is written (one transaction), not
     while it is tagged: read-only queries get in between batches."""
-    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
+    where = "WHERE t.tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
-        rows = con.execute(f"SELECT sentence_id, text, section FROM store.sentences {where} ORDER BY sentence_id",
-                           [tagger.version] if only_stale else []).fetchall()
-    for start in range(0, len(rows), batch):
-        chunk = rows[start:start + batch]
+        rows = con.execute(f"""SELECT s.sentence_id, s.text, s.section FROM store.sentences s
+                               LEFT JOIN store.sentence_tags t USING (sentence_id) {where} ORDER BY s.sentence_id""",
+                           [version] if only_stale else []).fetchall()
+    chunks = [rows[start:start + batch] for start in range(0, len(rows), batch)]
+    done = 0
+    for chunk, tags in zip(chunks, tag_chunks(chunks)):
         ids = [r[0] for r in chunk]
-        tags = tagger.tag([r[1] for r in chunk], [r[2] for r in chunk])
         with open_writer(path, migrate_schema=False) as con:
             con.execute("BEGIN")
             try:
                 con.register("retag_ids", pa.table({"sentence_id": ids}))
                 con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
                 con.execute("DELETE FROM store.rule_hits WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+                con.execute("DELETE FROM store.sentence_tags WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
                 con.unregister("retag_ids")
-                _write_tags(con, ids, tags, tagger.version)
+                _write_tags(con, ids, tags, version)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        done += len(chunk)
         if progress:
-            progress(min(start + batch, len(rows)), len(rows))
+            progress(done, len(rows))
     return len(rows)
 
 
 def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
-    return con.execute("SELECT count(*) FROM store.sentences WHERE tagger_version IS DISTINCT FROM ?", [version]).fetchone()[0]
+    return con.execute("""SELECT count(*) FROM store.sentences LEFT JOIN store.sentence_tags t USING (sentence_id)
+                          WHERE t.tagger_version IS DISTINCT FROM ?""", [version]).fetchone()[0]
 
 
 def query(path: Path, sql: str, wait: float = 30.0) -> tuple[list[str], list[tuple]]:

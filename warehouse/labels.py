@@ -53,7 +53,7 @@ def apply_labels(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM labelled)")
     con.execute("""INSERT INTO store.sentence_themes
                    SELECT sentence_id, unnest(themes), 1.0, 'label', annotator FROM labelled""")
-    con.execute("""UPDATE store.sentences s SET sentiment = l.sentiment, boilerplate = l.boilerplate,
+    con.execute("""UPDATE store.sentence_tags s SET sentiment = l.sentiment, boilerplate = l.boilerplate,
                    sentiment_score = CASE l.sentiment WHEN 'positive' THEN 1 WHEN 'negative' THEN -1 ELSE 0 END,
                    sentiment_source = 'label' FROM labelled l WHERE s.sentence_id = l.sentence_id""")
     return con.execute("SELECT count(*) FROM labelled").fetchone()[0]

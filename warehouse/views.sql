@@ -28,8 +28,9 @@ themes AS (
 SELECT s.sentence_id, s.document_id, d.source, d.authority, d.doc_type, d.published,
        s.page, s.paragraph, s.section, s.sentence_index, s.text,
        coalesce(th.themes, []::VARCHAR[]) AS themes,
-       s.sentiment, s.sentiment_score, s.boilerplate
+       t.sentiment, t.sentiment_score, t.boilerplate
 FROM store.sentences s
+JOIN store.sentence_tags t USING (sentence_id)
 JOIN store.documents d USING (document_id)
 LEFT JOIN themes th USING (sentence_id);
 

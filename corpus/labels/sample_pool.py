@@ -46,7 +46,6 @@ def main() -> None:
                coalesce((SELECT list(DISTINCT theme) FROM store.rule_hits h WHERE h.sentence_id = f.sentence_id), []) AS hits,
                lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
         FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
-    by_id = {r[0]: r for r in rows}
     seeds = [r for r in rows if "/seeds/" in r[1]]
     ilacs = [r for r in rows if "/seeds/" not in r[1] and len(r[3]) >= 25]
     chosen: dict[str, tuple] = {}

@@ -1,0 +1,85 @@
+"""Draw the second pool of sentences to label (round 2), after the first model showed where
+it was weak: the mixed sentiment class, neutral sentences, and the seed documents.
+
+    python corpus/labels/sample_round2.py WAREHOUSE [--batches 6]
+
+From a refreshed warehouse over ../shared/corpus, skipping sentences already labelled:
+- every remaining seed sentence (seeds are a different kind of document: council papers);
+- training documents: the sentences `findings labels export` ranks highest (uncertain, rules
+  and model disagree, rare themes), sentences with a contrast marker ("but", "although",
+  "however": where mixed sentiment lives), and a random share;
+- test authorities: a random share only, so the test split stays a fair sample.
+Batches start at the next free number in batches/ and are merged by merge_batches.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from findings.models.labels import Label, is_test, project_labels
+from findings.models.registry import load_current
+from findings.models.selection import rank
+
+from sample_pool import doc_key, label_id
+
+HERE = Path(__file__).parent
+CONTRAST = re.compile(r"\b(but|however|although|though|whilst|while|despite|yet|nevertheless|except)\b", re.I)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("warehouse")
+    ap.add_argument("--ranked", type=int, default=650)
+    ap.add_argument("--contrast", type=int, default=450)
+    ap.add_argument("--random-train", type=int, default=200)
+    ap.add_argument("--random-test", type=int, default=300)
+    ap.add_argument("--batches", type=int, default=6)
+    args = ap.parse_args()
+    rng = random.Random(20261124)
+    split = yaml.safe_load((HERE / "split.yml").read_text(encoding="utf-8"))
+    labelled = {l.id for l in project_labels()}
+    con = duckdb.connect(args.warehouse, read_only=True)
+    rows = con.execute("""
+        SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate,
+               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
+        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
+    items: dict[str, dict] = {}
+    for r in rows:
+        document = doc_key(r[1])
+        item = {"id": label_id(document, r[3]), "document": document, "document_id": r[4], "section": r[2],
+                "before": r[6], "text": r[3], "after": r[7], "_sid": r[0], "_boilerplate": r[5]}
+        if item["id"] not in labelled:
+            items.setdefault(item["id"], item)
+    pool = list(items.values())
+    test = lambda i: is_test(Label(id=i["id"], text=i["text"], themes=[], sentiment="neutral", document=i["document"]), split)
+    seeds = [i for i in pool if i["document"].startswith("seeds/")]
+    train = [i for i in pool if not i["document"].startswith("seeds/") and not test(i) and len(i["text"]) >= 25]
+    held = [i for i in pool if not i["document"].startswith("seeds/") and test(i) and len(i["text"]) >= 25]
+    chosen = {i["id"]: i for i in seeds}
+    chosen.update({i["id"]: i for i in rng.sample(held, min(args.random_test, len(held)))})
+    by_sid = {i["_sid"]: i for i in train if not i["_boilerplate"]}
+    ranked = rank([(i["_sid"], i["text"], i["section"]) for i in by_sid.values()], load_current(), project_labels(), args.ranked)
+    chosen.update({by_sid[r["sentence_id"]]["id"]: by_sid[r["sentence_id"]] for r in ranked})
+    contrast = [i for i in train if CONTRAST.search(i["text"]) and i["id"] not in chosen]
+    chosen.update({i["id"]: i for i in rng.sample(contrast, min(args.contrast, len(contrast)))})
+    rest = [i for i in train if i["id"] not in chosen]
+    chosen.update({i["id"]: i for i in rng.sample(rest, min(args.random_train, len(rest)))})
+    out = [{k: v for k, v in i.items() if not k.startswith("_")} for i in chosen.values()]
+    rng.shuffle(out)
+    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
+    for k in range(args.batches):
+        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
+            for item in out[k::args.batches]:
+                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    print(f"{len(out)} sentences in batches {first}..{first + args.batches - 1}: {len(seeds)} seed, "
+          f"{sum(1 for i in out if test(i) and not i['document'].startswith('seeds/'))} test-authority, rest training documents")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Re-tagging stored sentences: tags live in their own table, a pool of processes gives the
+same tags as one process, and a warehouse from before the tags table keeps its tags."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from findings.flows.worker import tag_chunks, tagger_version
+from findings.warehouse import db
+
+
+def _tags(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return (con.execute("SELECT sentence_id, themes, sentiment, sentiment_score, boilerplate FROM findings ORDER BY 1").fetchall(),
+                con.execute("SELECT * FROM finding_themes ORDER BY sentence_id, theme").fetchall(),
+                con.execute("SELECT * FROM store.rule_hits ORDER BY ALL").fetchall())
+    finally:
+        con.close()
+
+
+def test_retag_in_a_pool_equals_tagging_in_one_process(seeds_warehouse, tmp_path):
+    one, pool = tmp_path / "one.duckdb", tmp_path / "pool.duckdb"
+    shutil.copy(seeds_warehouse, one)
+    shutil.copy(seeds_warehouse, pool)
+    done = []
+    with tag_chunks(1) as tag:
+        n = db.retag(one, tagger_version(), tag, only_stale=False, batch=300)
+    with tag_chunks(2) as tag:
+        assert db.retag(pool, tagger_version(), tag, only_stale=False, batch=300, progress=lambda d, t: done.append(d)) == n
+    assert done[-1] == n and len(done) > 1
+    assert _tags(one) == _tags(pool)
+    assert len(_tags(one)[0]) == n  # every stored sentence is a finding, none lost in the re-tag
+    with db.open_writer(pool) as con:
+        assert db.stale_tag_count(con, tagger_version()) == 0
+
+
+def test_migration_moves_tags_out_of_the_sentence_table(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    for script in sorted(db.MIGRATIONS.glob("00[123]_*.sql")):
+        con.execute(script.read_text(encoding="utf-8"))
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.name])
+    con.execute("INSERT INTO store.documents (document_id, source, status, extraction_version, loaded_at) "
+                "VALUES ('d1', 'a.txt', 'loaded', '2', now())")
+    con.execute("INSERT INTO store.sentences (sentence_id, document_id, sentence_index, paragraph_index, kind, text, "
+                "sentiment, sentiment_score, sentiment_source, tagger_version) "
+                "VALUES ('s1', 'd1', 0, 0, 'body', 'The MASH is effective.', 'positive', 1.0, 'model', 'old')")
+    con.close()
+    with db.open_writer(path) as con:
+        assert con.execute("SELECT sentiment, sentiment_source, tagger_version FROM store.sentence_tags").fetchall() == [
+            ("positive", "model", "old")]
+        assert con.execute("SELECT text, sentiment FROM findings").fetchall() == [("The MASH is effective.", "positive")]
+        assert "sentiment" not in {r[0] for r in con.execute("DESCRIBE store.sentences").fetchall()}
