@@ -37,13 +37,18 @@ class Features:
         self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(params["char_ngrams"]), min_df=params["min_df"],
                                     sublinear_tf=True, max_features=params["max_char_features"])
         self.section = TfidfVectorizer(min_df=1, lowercase=True)
+        self._forget_words()
+
+    def _forget_words(self) -> None:
+        """Drop the per-word n-gram cache (kept across batches; valid for one fitted vocabulary)."""
         self._char_words: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._analyse = None
 
     def fit(self, texts, sections):
         self.word.fit(texts)
         self.char.fit(texts)
         self.section.fit([s or "" for s in sections])
-        self._char_words = {}
+        self._forget_words()
         return self
 
     def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
@@ -67,7 +72,9 @@ class Features:
         for w in words:
             grams = self._char_words.get(w)
             if grams is None:
-                analyse, vocab = self._char_analyser()
+                if self._analyse is None:
+                    self._analyse = (vec.build_analyzer(), vec.vocabulary_)
+                analyse, vocab = self._analyse
                 found = Counter(vocab[g] for g in analyse(w) if g in vocab)
                 grams = self._char_words[w] = (np.fromiter(found.keys(), dtype=np.int64, count=len(found)),
                                                np.fromiter(found.values(), dtype=np.float64, count=len(found)))
@@ -82,11 +89,6 @@ class Features:
         X.data += 1.0
         X = X @ sp.diags(vec.idf_)
         return normalize(X, norm="l2", copy=False).tocsr()
-
-    def _char_analyser(self):
-        if not hasattr(self, "_analyse"):
-            self._analyse = (self.char.build_analyzer(), self.char.vocabulary_)
-        return self._analyse
 
     # --- persistence: vocabularies are kept as JSON lists (compact and fast to load);
     # skops stores a dict element by element, which made the model file 21 MB.
@@ -118,4 +120,5 @@ class Features:
             vec = state[name]
             vec.vocabulary_ = {term: i for i, term in enumerate(vocabularies[name])}
             setattr(features, name, vec)
+        features._forget_words()
         return features
