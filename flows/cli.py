@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -24,8 +25,6 @@ def _warehouse(args) -> Path:
 
 def cmd_refresh(args) -> int:
     _prefect_env(args.verbose)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .locking import RefreshRunning, refresh_lock
 
     try:  # another refresh writing? Say so (or wait) before Prefect starts; the flow takes the lock itself
@@ -36,22 +35,31 @@ def cmd_refresh(args) -> int:
         return exc.exit_code
     from .refresh import refresh
 
-    with Progress(TextColumn("[bold]refresh"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"),
-                  TimeElapsedColumn(), transient=False, console=_stderr_console()) as bar:
-        job = bar.add_task("refresh", total=None)
+    with _progress_bar("refresh", "documents") as progress:
         try:
             summary = refresh(corpus=args.corpus, warehouse=str(_warehouse(args)), workers=args.workers,
-                              progress=lambda done, total: bar.update(job, completed=done, total=total),
-                              manifest=args.manifest, cache=args.cache, wait=args.wait)
+                              progress=progress, manifest=args.manifest, cache=args.cache, wait=args.wait)
         except RefreshRunning as exc:
             print(f"findings refresh: {exc}", file=sys.stderr)
             return exc.exit_code
-        bar.update(job, total=bar.tasks[0].total or 0)
     from .refresh import Summary
 
     for line in Summary(**summary).lines():
         print(line)
     return 0
+
+
+@contextmanager
+def _progress_bar(label: str, unit: str):
+    """A progress bar on stderr for long work; yields the (done, total) callback the work
+    reports to."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
+                  TimeElapsedColumn(), transient=False, console=_stderr_console()) as bar:
+        job = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(job, completed=done, total=total)
+        bar.update(job, total=bar.tasks[0].total or 0)
 
 
 def _stderr_console():
@@ -100,13 +108,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _progress(verb: str):
-    """Progress of long work on stderr, one line rewritten in place."""
-    def show(done: int, total: int) -> None:
-        print(f"\r{verb} {done:,}/{total:,} sentences", end="\n" if done >= total else "", file=sys.stderr, flush=True)
-    return show
-
-
 def cmd_retag(args) -> int:
     from findings.warehouse import db
 
@@ -114,8 +115,9 @@ def cmd_retag(args) -> int:
     from .worker import tag_chunks, tagger_version
 
     try:
-        with refresh_lock(_warehouse(args)), tag_chunks(args.workers) as tag:  # the file is held per batch only
-            n = db.retag(_warehouse(args), tagger_version(), tag, only_stale=not args.all, progress=_progress("re-tagged"))
+        with refresh_lock(_warehouse(args)), tag_chunks(args.workers) as tag, _progress_bar("retag", "sentences") as progress:
+            # the file is held per batch only
+            n = db.retag(_warehouse(args), tagger_version(), tag, only_stale=not args.all, progress=progress)
     except RefreshRunning as exc:
         print(f"findings retag: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -60,22 +60,21 @@ def tag_chunks(workers: int | None = None) -> Iterator:
 
     def run(chunks: list[list[tuple]]):
         nonlocal pool
-        if workers < 2 or len(chunks) < 2:
-            return (_check(v, version) or tags for v, tags in map(_tag_rows, chunks))
-        pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn"))
-        return (_check(v, version) or tags for v, tags in pool.map(_tag_rows, chunks))
+        mapper = map
+        if workers > 1 and len(chunks) > 1:
+            pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn"))
+            mapper = pool.map
+        for worker_version, tags in mapper(_tag_rows, chunks):
+            if worker_version != version:
+                raise RuntimeError(f"a worker tagged with {worker_version}, not {version}: the rules or model changed "
+                                   f"during the re-tag; run `findings retag` again.")
+            yield tags
 
     try:
         yield run
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-
-
-def _check(worker_version: str, version: str) -> None:
-    if worker_version != version:
-        raise RuntimeError(f"a worker tagged with {worker_version}, not {version}: the rules or model changed during "
-                           f"the re-tag; run `findings retag` again.")
 
 
 def process(source: Source, document_id: str) -> DocumentRecord:

@@ -4,6 +4,7 @@ strong themes, and the cue weights, contrast and clause polarity behind the rule
 """
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 import numpy as np
@@ -106,11 +107,9 @@ class Features:
         """The fitted vectorizers without their vocabularies (see `vocabularies`)."""
         state = {}
         for name in VECTORIZERS:
-            vec = getattr(self, name)
-            params = vec.get_params()
-            clone = TfidfVectorizer(**params)
-            clone.__dict__.update({k: v for k, v in vec.__dict__.items() if k not in ("vocabulary_", "stop_words_")})
-            state[name] = clone
+            state[name] = copy.copy(getattr(self, name))  # shallow: the fitted vectorizer keeps its vocabulary
+            del state[name].vocabulary_
+            state[name].__dict__.pop("stop_words_", None)  # every pruned n-gram: only for introspection
         return state
 
     @classmethod
