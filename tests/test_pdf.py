@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from findings.corpus.document import ExtractionError
 from findings.corpus.pdf import Line, build_paragraphs, extract_pdf
 from findings.corpus.sentences import split
 
-from .fixtures.make_fault_pdfs import write_pdf
+from .fixtures.make_fault_pdfs import encrypted_pdf, nopages_pdf, scanned_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ILACS = SHARED / "corpus" / "ilacs"
@@ -213,14 +212,7 @@ def test_truncated_pdf_is_corrupt(tmp_path):
 
 def test_encrypted_pdf(tmp_path):
     f = tmp_path / "encrypted.pdf"
-    o = b"<" + b"11" * 32 + b">"
-    u = b"<" + b"22" * 32 + b">"       # not derived from an empty user password
-    write_pdf(f, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-        b"<< /Filter /Standard /V 1 /R 2 /O " + o + b" /U " + u + b" /P -4 >>",
-    ], trailer_extra=b"/Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>] ")
+    encrypted_pdf(f)
     with pytest.raises(ExtractionError) as err:
         extract_pdf(f)
     assert err.value.reason == "encrypted"
@@ -228,17 +220,7 @@ def test_encrypted_pdf(tmp_path):
 
 def test_image_only_pdf_has_no_text_layer(tmp_path):
     f = tmp_path / "scanned.pdf"
-    pixels = zlib.compress(bytes([128]) * (50 * 50))
-    content = b"q 500 0 0 700 40 60 cm /Im1 Do Q"
-    write_pdf(f, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /XObject /Subtype /Image /Width 50 /Height 50 /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % len(pixels) + pixels + b"\nendstream",
-    ])
+    scanned_pdf(f)
     with pytest.raises(ExtractionError) as err:
         extract_pdf(f)
     assert err.value.reason == "no_text_layer"
@@ -247,10 +229,7 @@ def test_image_only_pdf_has_no_text_layer(tmp_path):
 
 def test_pdf_without_pages(tmp_path):
     f = tmp_path / "nopages.pdf"
-    write_pdf(f, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [] /Count 0 >>",
-    ])
+    nopages_pdf(f)
     with pytest.raises(ExtractionError) as err:
         extract_pdf(f)
     assert err.value.reason == "no_pages"
