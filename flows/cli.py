@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,10 +56,12 @@ def _progress_bar(label: str, unit: str):
     reports to."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # Redrawn on each update, not by rich's refresh thread: a process without threads can
+    # fork its re-tag workers (flows.worker.tag_chunks).
     with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                  TimeElapsedColumn(), transient=False, console=_stderr_console()) as bar:
+                  TimeElapsedColumn(), transient=False, console=_stderr_console(), auto_refresh=False) as bar:
         job = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(job, completed=done, total=total)
+        yield lambda done, total: bar.update(job, completed=done, total=total, refresh=True)
         bar.update(job, total=bar.tasks[0].total or 0)
 
 
@@ -114,6 +117,7 @@ def cmd_retag(args) -> int:
     from .locking import RefreshRunning, refresh_lock
     from .worker import tag_chunks, tagger_version
 
+    start = time.perf_counter()
     try:
         with refresh_lock(_warehouse(args)), tag_chunks(args.workers) as tag, _progress_bar("retag", "sentences") as progress:
             # the file is held per batch only
@@ -121,7 +125,8 @@ def cmd_retag(args) -> int:
     except RefreshRunning as exc:
         print(f"findings retag: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"re-tagged {n} sentences with {tagger_version()}")
+    seconds = time.perf_counter() - start
+    print(f"re-tagged {n} sentences with {tagger_version()} in {seconds:.1f} s ({n / seconds:,.0f} sentences/s)")
     return 0
 
 

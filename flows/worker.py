@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from findings.corpus.extract import extract
 from findings.corpus.sentences import split
 from findings.corpus.sources import Source
 from findings.models.tagging import Tagger
-from findings.warehouse.records import DocumentRecord, SentenceRow
+from findings.warehouse.records import DocumentRecord, SentenceRow, TagTables
 
 
 def tagger() -> Tagger:
@@ -42,18 +43,27 @@ def tagger_version() -> str:
     return version(rules_version(), current_version())
 
 
-def _tag_rows(rows: list[tuple]) -> tuple[str, list]:
+def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
+    """Tag (sentence_ids, text, section) rows: every sentence of a row gets the row's tags."""
     t = tagger()
-    return t.version, t.tag([r[1] for r in rows], [r[2] for r in rows])
+    ids, tags = [], []
+    for (sentence_ids, _, _), tag in zip(rows, t.tag([r[1] for r in rows], [r[2] for r in rows])):
+        ids += sentence_ids
+        tags += [tag] * len(sentence_ids)
+    return t.version, TagTables.of(ids, tags, t.version)
 
 
 @contextmanager
 def tag_chunks(workers: int | None = None) -> Iterator:
-    """A function that tags chunks of stored (sentence_id, text, section) rows, in order, for
-    `warehouse.db.retag`: spread over `workers` processes (default: one per core) while the
-    caller writes finished chunks, or in this process for one worker or one chunk. Every
-    worker loads the current rules and model, so a chunk tagged under another version than
-    this process's tagger (a model promoted meanwhile) stops the re-tag instead of mixing."""
+    """A function that tags chunks of stored (sentence_ids, text, section) rows into TagTables,
+    in order, for `warehouse.db.retag`: spread over `workers` processes (default: one per
+    core) while the caller writes finished chunks, or in this process for one worker or one
+    chunk. Every worker loads the current rules and model, so a chunk tagged under another
+    version than this process's (a model promoted meanwhile) stops the re-tag instead of mixing.
+
+    Workers are forked from a process that runs no other thread (the CLI) after it has
+    loaded the tagger, so they start at once with it; elsewhere (inside Prefect, which runs
+    threads) they are spawned and load their own, a few seconds each."""
     workers = workers or os.cpu_count() or 1
     version = tagger_version()
     pool = None
@@ -62,19 +72,29 @@ def tag_chunks(workers: int | None = None) -> Iterator:
         nonlocal pool
         mapper = map
         if workers > 1 and len(chunks) > 1:
-            pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn"))
+            method = start_method()
+            if method == "fork":
+                tagger()  # loaded once here, inherited by every worker
+            pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context(method))
             mapper = pool.map
-        for worker_version, tags in mapper(_tag_rows, chunks):
+        for worker_version, tables in mapper(_tag_rows, chunks):
             if worker_version != version:
                 raise RuntimeError(f"a worker tagged with {worker_version}, not {version}: the rules or model changed "
                                    f"during the re-tag; run `findings retag` again.")
-            yield tags
+            yield tables
 
     try:
         yield run
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+
+
+def start_method() -> str:
+    """'fork' where this process runs no other thread (the CLI), so workers inherit what it
+    loaded; 'spawn' otherwise: forking a process while another thread holds a lock (Prefect
+    runs several) can leave the child waiting on it forever."""
+    return "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def process(source: Source, document_id: str) -> DocumentRecord:

@@ -4,7 +4,6 @@ strong themes, and the cue weights, contrast and clause polarity behind the rule
 """
 from __future__ import annotations
 
-import copy
 from collections import Counter
 
 import numpy as np
@@ -54,7 +53,14 @@ class Features:
 
     def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
         return sp.hstack([self.word.transform(texts), self.char_transform(texts),
-                          0.5 * self.section.transform([s or "" for s in sections]), rule_features(rule_tags)]).tocsr()
+                          0.5 * self.section_transform(sections), rule_features(rule_tags)]).tocsr()
+
+    def section_transform(self, sections) -> sp.csr_matrix:
+        """`self.section.transform`, computed once per distinct heading (a document's
+        sentences share a few)."""
+        distinct: dict[str, int] = {}
+        rows = [distinct.setdefault(s or "", len(distinct)) for s in sections]
+        return self.section.transform(list(distinct))[rows]
 
     def char_transform(self, texts) -> sp.csr_matrix:
         """The same matrix as `self.char.transform(texts)`, several times faster: a char_wb
@@ -91,8 +97,7 @@ class Features:
         X = X @ sp.diags(vec.idf_)
         return normalize(X, norm="l2", copy=False).tocsr()
 
-    # --- persistence: vocabularies are kept as JSON lists (compact and fast to load);
-    # skops stores a dict element by element, which made the model file 21 MB.
+    # --- persistence: vocabularies as JSON lists, idf weights as arrays (models/classifier.py).
     def vocabularies(self) -> dict[str, list[str]]:
         out = {}
         for name in VECTORIZERS:
@@ -103,21 +108,17 @@ class Features:
             out[name] = terms
         return out
 
-    def fitted_state(self) -> dict:
-        """The fitted vectorizers without their vocabularies (see `vocabularies`)."""
-        state = {}
-        for name in VECTORIZERS:
-            state[name] = copy.copy(getattr(self, name))  # shallow: the fitted vectorizer keeps its vocabulary
-            del state[name].vocabulary_
-            state[name].__dict__.pop("stop_words_", None)  # every pruned n-gram: only for introspection
-        return state
+    def idfs(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name).idf_ for name in VECTORIZERS}
 
     @classmethod
-    def restore(cls, params: dict, state: dict, vocabularies: dict[str, list[str]]) -> "Features":
+    def restore(cls, params: dict, vocabularies: dict[str, list[str]], idfs: dict[str, np.ndarray]) -> "Features":
+        """Fitted features from their vocabularies and idf weights: a TfidfVectorizer needs
+        nothing else to transform."""
         features = cls(params)
         for name in VECTORIZERS:
-            vec = state[name]
+            vec = getattr(features, name)
             vec.vocabulary_ = {term: i for i, term in enumerate(vocabularies[name])}
-            setattr(features, name, vec)
+            vec.idf_ = idfs[name]
         features._forget_words()
         return features

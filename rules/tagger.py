@@ -255,6 +255,8 @@ def _garbled(words: list[str], text: str) -> bool:
     """Extraction debris: mostly one-letter tokens or few letters."""
     if len(text) >= 12 and len(_NOT_LETTER.sub("", text)) / len(text) < 0.5:
         return True
+    if sum(1 for w in words if len(w) == 1) <= 3:  # too few one-letter words to be over half of six or more
+        return False
     alpha = [w for w in words if w.isalpha()]
     return len(alpha) >= 6 and sum(len(w) == 1 for w in alpha) / len(alpha) > 0.5
 

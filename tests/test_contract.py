@@ -1,5 +1,6 @@
 """The analysts' contract (warehouse/contract.yml): every view has exactly the documented
-columns, and the column tests (unique, not_null, accepted_values) hold on real data."""
+columns, the column tests (unique, not_null, accepted_values) and view tests (unique_combination)
+hold on real data."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,6 +38,14 @@ def test_column_tests_hold(seeds_warehouse, view, column, test):
     else:
         allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in test["accepted_values"])
         sql = f"SELECT count(*) FROM {view} WHERE {column} IS NOT NULL AND {column} NOT IN ({allowed})"
+    assert query(seeds_warehouse, sql)[1][0][0] == 0
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("view,columns", [(view, test["unique_combination"]) for view, spec in CONTRACT["views"].items()
+                                          for test in spec.get("tests", [])])
+def test_view_tests_hold(seeds_warehouse, view, columns):
+    sql = f"SELECT count(*) FROM (SELECT {', '.join(columns)} FROM {view} GROUP BY ALL HAVING count(*) > 1)"
     assert query(seeds_warehouse, sql)[1][0][0] == 0
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from findings.models import registry, train
@@ -52,7 +54,7 @@ def test_model_finds_a_front_door_finding_without_front_door_words():
     assert tags.sentiment == "negative"
 
 
-def test_training_is_reproducible_and_round_trips_through_skops(labels, tmp_path):
+def test_training_is_reproducible_and_round_trips_without_pickle(labels, tmp_path):
     small = [l for l in labels if not l.document.startswith("seeds/")][:600]
     model, info = train.fit(small, "mtest")
     model.save(tmp_path / "m", {"params": info["params"]})
@@ -61,6 +63,18 @@ def test_training_is_reproducible_and_round_trips_through_skops(labels, tmp_path
     a = model.predict(texts, [None] * 50, Tagger().rules.tag(texts))
     b = again.predict(texts, [None] * 50, Tagger().rules.tag(texts))
     assert [p.probabilities for p in a] == [p.probabilities for p in b]
+    assert [(p.sentiment, p.sentiment_score) for p in a] == [(p.sentiment, p.sentiment_score) for p in b]
+
+
+def test_a_model_file_holding_objects_is_refused(tmp_path):
+    folder = registry.REGISTRY / registry.current_version()
+    shutil.copytree(folder, tmp_path / "m")
+    with np.load(folder / "model.npz") as npz:
+        arrays = dict(npz)
+    arrays["sentiment/coef"] = np.array([print], dtype=object)  # what a pickle-carrying file would hold
+    np.savez(tmp_path / "m" / "model.npz", **arrays)
+    with pytest.raises(ValueError, match="pickle"):
+        ThemeModel.load(tmp_path / "m")
 
 
 def test_import_validates_every_row_and_names_the_line(tmp_path):
@@ -122,6 +136,6 @@ def test_fast_character_ngrams_equal_scikit_learns(labels):
 
 def test_model_files_are_small_and_vocabularies_plain_json():
     folder = registry.REGISTRY / registry.current_version()
-    assert (folder / "model.skops").stat().st_size < 10_000_000
+    assert (folder / "model.npz").stat().st_size < 10_000_000
     vocab = json.loads((folder / "vocabularies.json").read_text(encoding="utf-8"))
     assert set(vocab) == {"word", "char", "section"} and all(isinstance(t, str) for t in vocab["char"])

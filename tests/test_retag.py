@@ -3,6 +3,8 @@ same tags as one process, and a warehouse from before the tags table keeps its t
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import duckdb
 
@@ -26,14 +28,38 @@ def test_retag_in_a_pool_equals_tagging_in_one_process(seeds_warehouse, tmp_path
     shutil.copy(seeds_warehouse, pool)
     done = []
     with tag_chunks(1) as tag:
-        n = db.retag(one, tagger_version(), tag, only_stale=False, batch=300)
+        n = db.retag(one, tagger_version(), tag, only_stale=False, chunk=100, batch=300)
     with tag_chunks(2) as tag:
-        assert db.retag(pool, tagger_version(), tag, only_stale=False, batch=300, progress=lambda d, t: done.append(d)) == n
+        assert db.retag(pool, tagger_version(), tag, only_stale=False, chunk=100, batch=300, progress=lambda d, t: done.append(d)) == n
     assert done[-1] == n and len(done) > 1
     assert _tags(one) == _tags(pool)
     assert len(_tags(one)[0]) == n  # every stored sentence is a finding, none lost in the re-tag
     with db.open_writer(pool) as con:
         assert db.stale_tag_count(con, tagger_version()) == 0
+
+
+def test_workers_are_forked_from_a_process_without_threads_and_tag_the_same(seeds_warehouse, tmp_path):
+    one, forked = tmp_path / "one.duckdb", tmp_path / "forked.duckdb"
+    shutil.copy(seeds_warehouse, one)
+    shutil.copy(seeds_warehouse, forked)
+    with tag_chunks(1) as tag:
+        n = db.retag(one, tagger_version(), tag, only_stale=False)
+    # A fresh process runs no other thread, like `findings retag`; pytest's may (Prefect).
+    out = subprocess.run([sys.executable, "-c", FORKED_RETAG, str(forked)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["fork", str(n), "spawn"]
+    assert _tags(one) == _tags(forked)
+
+
+FORKED_RETAG = """
+import sys, threading
+from findings.flows.worker import start_method, tag_chunks, tagger_version
+from findings.warehouse import db
+print(start_method())
+with tag_chunks(2) as tag:
+    print(db.retag(sys.argv[1], tagger_version(), tag, only_stale=False, chunk=100, batch=300))
+threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()
+print(start_method())
+"""
 
 
 def test_migration_moves_tags_out_of_the_sentence_table(tmp_path):

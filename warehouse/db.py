@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 import pyarrow as pa
 
-from .records import DocumentRecord
+from .records import DocumentRecord, TagTables
 
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
@@ -121,7 +121,7 @@ def write_document(con: duckdb.DuckDBPyConnection, rec: DocumentRecord) -> None:
             con.execute("""INSERT INTO store.sentences (sentence_id, document_id, sentence_index, page, paragraph,
                 paragraph_index, kind, section, text, start_char, end_char) SELECT * FROM new_sentences""")
             con.unregister("new_sentences")
-            _write_tags(con, ids, [s.tags for s in rec.sentences], rec.tagger_version)
+            _write_tags(con, TagTables.of(ids, [s.tags for s in rec.sentences], rec.tagger_version))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -142,31 +142,14 @@ def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     con.execute("DELETE FROM store.documents WHERE document_id = ?", [document_id])
 
 
-def _write_tags(con: duckdb.DuckDBPyConnection, ids: list[str], tags: list, version: str) -> None:
+def _write_tags(con: duckdb.DuckDBPyConnection, tables: TagTables) -> None:
     """Write tags of sentences that exist (caller holds a transaction and has cleared
     older tags of these sentences)."""
-    con.register("new_tags", pa.table({
-        "sentence_id": ids,
-        "boilerplate": [t.boilerplate for t in tags],
-        "boilerplate_rule": pa.array([t.boilerplate_rule for t in tags], pa.string()),
-        "sentiment": [t.sentiment for t in tags],
-        "sentiment_score": pa.array([float(t.sentiment_score) for t in tags], pa.float64()),
-        "sentiment_source": [t.sentiment_source for t in tags],
-        "sentiment_cues": pa.array([t.cues for t in tags], pa.list_(pa.string())),
-        "tagger_version": [version] * len(ids),
-    }))
-    con.execute("INSERT INTO store.sentence_tags SELECT * FROM new_tags")
-    con.unregister("new_tags")
-    themes = [(sid, t.theme, t.score, t.source, t.detail) for sid, tag in zip(ids, tags) for t in tag.themes]
-    hits = [(sid, theme, rid) for sid, tag in zip(ids, tags) for theme, rid in tag.hits]
-    if themes:
-        con.register("new_themes", pa.table(dict(zip(["sentence_id", "theme", "score", "source", "detail"], map(list, zip(*themes))))))
-        con.execute("INSERT INTO store.sentence_themes SELECT * FROM new_themes")
-        con.unregister("new_themes")
-    if hits:
-        con.register("new_hits", pa.table(dict(zip(["sentence_id", "theme", "rule_id"], map(list, zip(*hits))))))
-        con.execute("INSERT INTO store.rule_hits SELECT * FROM new_hits")
-        con.unregister("new_hits")
+    for table, name in ((tables.tags, "sentence_tags"), (tables.themes, "sentence_themes"), (tables.hits, "rule_hits")):
+        if table.num_rows:
+            con.register("new_rows", table)
+            con.execute(f"INSERT INTO store.{name} SELECT * FROM new_rows")
+            con.unregister("new_rows")
 
 
 def file_stats(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
@@ -192,39 +175,50 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
         raise
 
 
-def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], Iterable[list]], only_stale: bool = True,
-          batch: int = 5000, progress=None) -> int:
+def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], Iterable[TagTables]], only_stale: bool = True,
+          chunk: int = 1000, batch: int = 10000, progress=None) -> int:
     """Re-tag stored sentences from their text and section, without re-reading documents.
-    `tag_chunks` maps chunks of (sentence_id, text, section) rows to their tags in order
-    (flows.worker.tag_chunks: in this process or a pool of processes) under `version`.
-    The warehouse file is held only while each batch is written (one transaction), not
-    while it is tagged: read-only queries get in between batches."""
+    `tag_chunks` maps chunks of `chunk` (sentence_ids, text, section) rows to their TagTables
+    in order (flows.worker.tag_chunks: in this process or a pool of processes) under
+    `version`. Finished chunks are written `batch` sentences at a time, each batch in one
+    transaction; the warehouse file is held only while a batch is written, not while it is
+    tagged, so read-only queries get in between batches."""
     where = "WHERE t.tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
-        rows = con.execute(f"""SELECT s.sentence_id, s.text, s.section FROM store.sentences s
-                               LEFT JOIN store.sentence_tags t USING (sentence_id) {where} ORDER BY s.sentence_id""",
+        # Tags depend only on a sentence's text and section: repeated sentences (standard
+        # wording across reports) are tagged once.
+        rows = con.execute(f"""SELECT list(s.sentence_id ORDER BY s.sentence_id), s.text, s.section FROM store.sentences s
+                               LEFT JOIN store.sentence_tags t USING (sentence_id) {where}
+                               GROUP BY s.text, s.section ORDER BY min(s.sentence_id)""",
                            [version] if only_stale else []).fetchall()
-    chunks = [rows[start:start + batch] for start in range(0, len(rows), batch)]
-    done = 0
-    for chunk, tags in zip(chunks, tag_chunks(chunks)):
-        ids = [r[0] for r in chunk]
-        with open_writer(path, migrate_schema=False) as con:
-            con.execute("BEGIN")
-            try:
-                con.register("retag_ids", pa.table({"sentence_id": ids}))
-                con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-                con.execute("DELETE FROM store.rule_hits WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-                con.execute("DELETE FROM store.sentence_tags WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-                con.unregister("retag_ids")
-                _write_tags(con, ids, tags, version)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        done += len(chunk)
-        if progress:
-            progress(done, len(rows))
-    return len(rows)
+    total = sum(len(r[0]) for r in rows)
+    chunks = [rows[start:start + chunk] for start in range(0, len(rows), chunk)]
+    done, pending = 0, []
+    for i, tables in enumerate(tag_chunks(chunks)):
+        pending.append(tables)
+        if sum(map(len, pending)) >= batch or i == len(chunks) - 1:
+            done += _replace_tags(path, TagTables.concat(pending))
+            pending = []
+            if progress:
+                progress(done, total)
+    return total
+
+
+def _replace_tags(path: Path, tables: TagTables) -> int:
+    with open_writer(path, migrate_schema=False) as con:
+        con.execute("SET threads = 1")  # the tagging workers have the other cores
+        con.execute("BEGIN")
+        try:
+            con.register("retag_ids", tables.tags.select(["sentence_id"]))
+            for name in ("sentence_themes", "rule_hits", "sentence_tags"):
+                con.execute(f"DELETE FROM store.{name} WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+            con.unregister("retag_ids")
+            _write_tags(con, tables)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return len(tables)
 
 
 def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
