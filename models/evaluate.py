@@ -9,14 +9,14 @@ from sklearn.metrics import cohen_kappa_score, f1_score
 from findings.rules.tagger import CORE_THEMES, SENTIMENTS, THEMES
 
 from . import train
-from .labels import SECOND_FILE, project_labels, read_jsonl
+from .labels import LABELS_FILE, SECOND_FILE, project_labels, read_jsonl
 from .registry import current_version, load_current
 
 
 def agreement() -> dict:
     """Per-theme F1 of annotator B against annotator A, and sentiment kappa, on the
     sentences both labelled."""
-    first = {l.id: l for l in project_labels()}
+    first = {l.id: l for l in read_jsonl(LABELS_FILE)}  # the first annotator's own labels, before adjudication
     pairs = [(first[s.id], s) for s in read_jsonl(SECOND_FILE) if s.id in first]
     out: dict = {"n": len(pairs), "themes": {}}
     if not pairs:

@@ -17,6 +17,7 @@ from findings.rules.tagger import SENTIMENTS, THEMES
 LABELS_DIR = Path(__file__).resolve().parents[1] / "corpus" / "labels"
 LABELS_FILE = LABELS_DIR / "labels.jsonl"
 SECOND_FILE = LABELS_DIR / "second_annotator.jsonl"
+ADJUDICATED_FILE = LABELS_DIR / "adjudicated.jsonl"
 SPLIT_FILE = LABELS_DIR / "split.yml"
 
 
@@ -46,7 +47,27 @@ def read_jsonl(path: Path) -> list[Label]:
 
 
 def project_labels() -> list[Label]:
-    return read_jsonl(LABELS_FILE)
+    """The project's labels as trained and scored on: each first annotator's label, replaced
+    by the adjudicator's decision where two annotators disagreed (adjudicated.jsonl). The
+    annotators' own labels stay as they were written, for the agreement figures."""
+    decided = {}
+    if ADJUDICATED_FILE.exists():
+        decided = {d["id"]: d for d in map(json.loads, ADJUDICATED_FILE.read_text(encoding="utf-8").splitlines()) if d}
+    labels = read_jsonl(LABELS_FILE)
+    for label in labels:
+        if label.id in decided:
+            d = decided[label.id]
+            label.themes, label.sentiment, label.boilerplate = d["themes"], d["sentiment"], d["boilerplate"]
+            label.annotator = "adjudicator"
+    return labels
+
+
+def label_files_digest() -> str:
+    """Changes when any file behind `project_labels` changes."""
+    digest = hashlib.sha256()
+    for path in (LABELS_FILE, ADJUDICATED_FILE):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
 
 
 def is_test(label: Label, split: dict | None = None) -> bool:

@@ -139,3 +139,20 @@ def test_model_files_are_small_and_vocabularies_plain_json():
     assert (folder / "model.npz").stat().st_size < 10_000_000
     vocab = json.loads((folder / "vocabularies.json").read_text(encoding="utf-8"))
     assert set(vocab) == {"word", "char", "section"} and all(isinstance(t, str) for t in vocab["char"])
+
+
+def test_adjudication_replaces_the_first_label_and_leaves_the_annotators_labels(tmp_path, monkeypatch):
+    from findings.models import labels as labels_module
+
+    first = {"id": "L1", "text": "The MASH is slow.", "themes": ["child_protection"], "sentiment": "neutral",
+             "document": "ilacs/x/2020.pdf", "annotator": "agent-1"}
+    (tmp_path / "labels.jsonl").write_text(json.dumps(first) + "\n", encoding="utf-8")
+    monkeypatch.setattr(labels_module, "LABELS_FILE", tmp_path / "labels.jsonl")
+    monkeypatch.setattr(labels_module, "ADJUDICATED_FILE", tmp_path / "adjudicated.jsonl")
+    before = labels_module.label_files_digest()
+    (tmp_path / "adjudicated.jsonl").write_text(json.dumps(
+        {"id": "L1", "themes": ["front_door"], "sentiment": "negative", "boilerplate": False}) + "\n", encoding="utf-8")
+    [label] = labels_module.project_labels()
+    assert (label.themes, label.sentiment, label.annotator) == (["front_door"], "negative", "adjudicator")
+    assert labels_module.read_jsonl(tmp_path / "labels.jsonl")[0].themes == ["child_protection"]
+    assert labels_module.label_files_digest() != before  # the warehouse reloads project labels

@@ -74,13 +74,11 @@ def imported_labels(path: Path) -> list[Label]:
 
 
 def sync_project_labels(con: duckdb.DuckDBPyConnection) -> None:
-    """Load the project's own labels (corpus/labels/labels.jsonl) when that file changed,
-    then apply all labels; one transaction."""
-    from findings.models.labels import LABELS_FILE, project_labels
+    """Load the project's own labels (corpus/labels/labels.jsonl with adjudicated.jsonl) when
+    those files changed, then apply all labels; one transaction."""
+    from findings.models.labels import label_files_digest, project_labels
 
-    import hashlib
-
-    digest = hashlib.sha256(LABELS_FILE.read_bytes()).hexdigest() if LABELS_FILE.exists() else ""
+    digest = label_files_digest()
     stored = con.execute("SELECT value FROM store.meta WHERE key = 'project_labels'").fetchone()
     con.execute("BEGIN")
     try:
