@@ -148,6 +148,9 @@ class RuleTagger:
     # --- tagging -------------------------------------------------------------------
     def tag(self, texts: list[str], sections: list[str | None] | None = None) -> list[RuleTags]:
         sections = sections or [None] * len(texts)
+        # PDFs print curly apostrophes ("children’s hub"); rules and cues are written with
+        # straight ones, and spaCy tokenises the two differently.
+        texts = [t.replace("\u2019", "'").replace("\u2018", "'") for t in texts]
         strings = self.nlp.vocab.strings
         out = []
         for text, doc, section in zip(texts, self.nlp.pipe(texts, batch_size=1000), sections):
