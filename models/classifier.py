@@ -1,4 +1,4 @@
-"""The theme and sentiment classifier (scikit-learn).
+"""The theme and sentiment classifier (trained with scikit-learn).
 
 Features (features.py): word and character n-grams of the sentence, its section heading, and
 what the rules saw. Themes: one logistic regression per theme, Platt-calibrated on
@@ -6,11 +6,12 @@ out-of-fold scores (folds grouped by document) with a threshold chosen on the sa
 calibrated out-of-fold probabilities. Sentiment: one multinomial logistic regression over
 the 4 classes (it beat one-vs-rest on the rare mixed class).
 
-Saved without pickle, so loading a model file cannot run code: the numbers as plain numpy
-arrays (model.npz, read with allow_pickle=False), the estimators' parameters and class labels
-as JSON (model.json), the vocabularies as JSON (vocabularies.json). Loading rebuilds the
-scikit-learn estimators from them; it imports only what prediction needs, where skops
-imported all of scikit-learn to check types (1.5 s in every tagging process).
+A trained model is its weights: per theme a weight vector, an intercept and the two Platt
+numbers; for sentiment a weight matrix and intercepts. Prediction is that arithmetic in
+numpy (tests check it equals scikit-learn's predict_proba), so tagging never imports
+scikit-learn. Saved without pickle, so loading a model file cannot run code: the numbers
+as numpy arrays (model.npz, read with allow_pickle=False), theme and class names as JSON
+(model.json), the vocabularies as JSON (vocabularies.json).
 """
 from __future__ import annotations
 
@@ -21,12 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from findings.rules.tagger import THEMES
 
-from .features import Features
+from .features import VECTORIZERS, Features
 
 ARRAYS_FILE = "model.npz"
 STATE_FILE = "model.json"
@@ -44,18 +43,33 @@ class Prediction:
     sentiment_score: float
 
 
+@dataclass
+class Weights:
+    """What prediction needs. Themes without a model (too few labels) are left out of
+    `themes` and never predicted."""
+    themes: list[str]
+    theme_coef: np.ndarray          # (features, themes)
+    theme_intercept: np.ndarray     # (themes,)
+    platt: np.ndarray               # (themes, 2): slope and intercept on the theme's decision value
+    classes: list[str]              # sentiment classes
+    sentiment_coef: np.ndarray      # (classes, features)
+    sentiment_intercept: np.ndarray  # (classes,)
+
+
 class ThemeModel:
-    def __init__(self, version: str, features: Features, theme_models: dict, thresholds: dict[str, float], sentiment_model):
+    def __init__(self, version: str, features: Features, weights: Weights, thresholds: dict[str, float]):
         self.version = version
         self.features = features
-        self.theme_models = theme_models          # theme -> calibrated classifier (or None: too few labels)
+        self.weights = weights
         self.thresholds = thresholds
-        self.sentiment_model = sentiment_model
 
     # --- training ---------------------------------------------------------------------
     @classmethod
     def train(cls, version: str, texts, sections, rule_tags, themes: list[list[str]], sentiments: list[str],
               groups: list[str], params: dict | None = None) -> tuple["ThemeModel", dict]:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GroupKFold
+
         params = {**PARAMS, **(params or {})}
         features = Features(params).fit(texts, sections)
         X = features.transform(texts, sections, rule_tags)
@@ -70,26 +84,40 @@ class ThemeModel:
                 lambda theme: _fit_theme(X, np.array([theme in t for t in themes], dtype=int), folds, params["C_theme"]),
                 THEMES)))
             sentiment_model = sentiment.result()
-        theme_models = {theme: f[0] for theme, f in fitted.items()}
+        modelled = [t for t in THEMES if fitted[t][0] is not None]
+        weights = Weights(
+            themes=modelled,
+            theme_coef=np.column_stack([fitted[t][0][0].coef_.ravel() for t in modelled]) if modelled else np.zeros((X.shape[1], 0)),
+            theme_intercept=np.array([fitted[t][0][0].intercept_[0] for t in modelled]),
+            platt=np.array([[fitted[t][0][1].coef_[0, 0], fitted[t][0][1].intercept_[0]] for t in modelled]).reshape(-1, 2),
+            classes=[str(c) for c in sentiment_model.classes_],
+            sentiment_coef=sentiment_model.coef_, sentiment_intercept=sentiment_model.intercept_)
         thresholds = {theme: f[1] for theme, f in fitted.items()}
         validation = {theme: f[2] for theme, f in fitted.items() if f[0] is not None}
-        return cls(version, features, theme_models, thresholds, sentiment_model), {"validation_f1": validation, "params": params}
+        return cls(version, features, weights, thresholds), {"validation_f1": validation, "params": params}
 
-    # --- prediction -------------------------------------------------------------------
+    # --- prediction: LogisticRegression.predict_proba's arithmetic ----------------------
     def theme_probabilities(self, X) -> dict[str, np.ndarray]:
-        out = {}
-        for theme, m in self.theme_models.items():
-            if m is None:
-                out[theme] = np.zeros(X.shape[0])
-            else:
-                out[theme] = m["calibration"].predict_proba(m["model"].decision_function(X).reshape(-1, 1))[:, 1]
+        w = self.weights
+        decision = X @ w.theme_coef + w.theme_intercept
+        calibrated = 1.0 / (1.0 + np.exp(-(decision * w.platt[:, 0] + w.platt[:, 1])))
+        out = {theme: np.zeros(X.shape[0]) for theme in THEMES}
+        out.update({theme: calibrated[:, k] for k, theme in enumerate(w.themes)})
         return out
+
+    def sentiment_probabilities(self, X) -> np.ndarray:
+        """Softmax of the multinomial decision values, one column per class."""
+        z = np.asarray(X @ self.weights.sentiment_coef.T) + self.weights.sentiment_intercept
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
 
     def predict(self, texts, sections, rule_tags) -> list[Prediction]:
         X = self.features.transform(texts, sections, rule_tags)
         probs = self.theme_probabilities(X)
-        sent = self.sentiment_model.predict_proba(X)
-        classes = list(self.sentiment_model.classes_)
+        sent = self.sentiment_probabilities(X)
+        classes = self.weights.classes
         pos, neg = classes.index("positive"), classes.index("negative")
         out = []
         for i in range(len(texts)):
@@ -102,13 +130,12 @@ class ThemeModel:
     # --- persistence ------------------------------------------------------------------
     def save(self, folder: Path, card: dict) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        arrays = {f"idf/{name}": idf for name, idf in self.features.idfs().items()}
-        state = {"themes": {theme: None if m is None else {part: _lr_state(m[part], arrays, f"{theme}/{part}")
-                                                           for part in ("model", "calibration")}
-                            for theme, m in self.theme_models.items()},
-                 "sentiment": _lr_state(self.sentiment_model, arrays, "sentiment")}
+        w = self.weights
+        arrays = {f"idf/{name}": self.features.idf[name] for name in VECTORIZERS}
+        arrays.update({"theme_coef": w.theme_coef, "theme_intercept": w.theme_intercept, "platt": w.platt,
+                       "sentiment_coef": w.sentiment_coef, "sentiment_intercept": w.sentiment_intercept})
         np.savez_compressed(folder / ARRAYS_FILE, **arrays)
-        (folder / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        (folder / STATE_FILE).write_text(json.dumps({"themes": w.themes, "classes": w.classes}, indent=1), encoding="utf-8")
         (folder / VOCABULARY_FILE).write_text(json.dumps(self.features.vocabularies(), ensure_ascii=False), encoding="utf-8")
         (folder / CARD_FILE).write_text(json.dumps({**card, "version": self.version, "thresholds": self.thresholds},
                                                    indent=1, sort_keys=True), encoding="utf-8")
@@ -122,31 +149,18 @@ class ThemeModel:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
         vocabularies = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
         with np.load(folder / ARRAYS_FILE, allow_pickle=False) as npz:  # plain numbers only: no object arrays
-            arrays = dict(npz)
-        features = Features.restore(card.get("params", PARAMS), vocabularies,
-                                    {name: arrays[f"idf/{name}"] for name in vocabularies})
-        themes = {theme: None if m is None else {part: _lr(m[part], arrays, f"{theme}/{part}") for part in m}
-                  for theme, m in state["themes"].items()}
-        return cls(card["version"], features, themes, card["thresholds"], _lr(state["sentiment"], arrays, "sentiment"))
+            a = dict(npz)
+        features = Features.restore(card.get("params", PARAMS), vocabularies, {name: a[f"idf/{name}"] for name in VECTORIZERS})
+        weights = Weights(state["themes"], a["theme_coef"], a["theme_intercept"], a["platt"], state["classes"],
+                          a["sentiment_coef"], a["sentiment_intercept"])
+        return cls(card["version"], features, weights, card["thresholds"])
 
 
-def _lr_state(model: LogisticRegression, arrays: dict, key: str) -> dict:
-    arrays[f"{key}/coef"], arrays[f"{key}/intercept"] = model.coef_, model.intercept_
-    return {"params": model.get_params(), "classes": model.classes_.tolist()}
+def _fit_theme(X, y: np.ndarray, folds: list, C: float) -> tuple[tuple | None, float, float | None]:
+    """One theme's (model, Platt calibration), its threshold and its out-of-fold F1 at that
+    threshold; no model for a theme with fewer than 5 positives or negatives."""
+    from sklearn.linear_model import LogisticRegression
 
-
-def _lr(state: dict, arrays: dict, key: str) -> LogisticRegression:
-    """A fitted LogisticRegression from its parameters, classes and weights."""
-    model = LogisticRegression(**state["params"])
-    model.coef_, model.intercept_ = arrays[f"{key}/coef"], arrays[f"{key}/intercept"]
-    model.classes_ = np.array(state["classes"])
-    model.n_features_in_ = model.coef_.shape[1]
-    return model
-
-
-def _fit_theme(X, y: np.ndarray, folds: list, C: float) -> tuple[dict | None, float, float | None]:
-    """One theme's calibrated model, its threshold and its out-of-fold F1 at that threshold;
-    no model for a theme with fewer than 5 positives or negatives."""
     if y.sum() < 5 or (len(y) - y.sum()) < 5:
         return None, 1.0, None
     # dual liblinear: fast when features outnumber sentences, as here
@@ -160,7 +174,7 @@ def _fit_theme(X, y: np.ndarray, folds: list, C: float) -> tuple[dict | None, fl
         oof[val_idx] = make().fit(X[train_idx], y[train_idx]).decision_function(X[val_idx])
     platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
     threshold, f1 = _best_threshold(y, platt.predict_proba(oof.reshape(-1, 1))[:, 1])
-    return {"model": make().fit(X, y), "calibration": platt}, threshold, f1
+    return (make().fit(X, y), platt), threshold, f1
 
 
 def _best_threshold(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:

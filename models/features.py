@@ -4,12 +4,11 @@ strong themes, and the cue weights, contrast and clause polarity behind the rule
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from findings.rules.tagger import SENTIMENTS, THEMES, RuleTags
 
@@ -31,42 +30,63 @@ def rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
 
 
 class Features:
+    """Fitted by scikit-learn's TfidfVectorizer (vocabularies and idf weights); transforms
+    with the same arithmetic here, so tagging never imports scikit-learn (1.2 s in every
+    tagging process). Tests check each matrix equals the vectorizer's own."""
+
     def __init__(self, params: dict):
-        self.word = TfidfVectorizer(ngram_range=tuple(params["word_ngrams"]), min_df=params["min_df"], sublinear_tf=True,
-                                    lowercase=True, token_pattern=r"(?u)\b\w[\w'-]*\b")
-        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(params["char_ngrams"]), min_df=params["min_df"],
-                                    sublinear_tf=True, max_features=params["max_char_features"])
-        self.section = TfidfVectorizer(min_df=1, lowercase=True)
+        self.params = params
+        self.vocab: dict[str, dict[str, int]] = {}
+        self.idf: dict[str, np.ndarray] = {}
         self._forget_words()
+
+    def vectorizer(self, name: str):
+        """The scikit-learn vectorizer each feature family is fitted with (and checked against)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        p = self.params
+        return {"word": lambda: TfidfVectorizer(ngram_range=tuple(p["word_ngrams"]), min_df=p["min_df"], sublinear_tf=True,
+                                                lowercase=True, token_pattern=WORD_TOKENS.pattern),
+                "char": lambda: TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(p["char_ngrams"]), min_df=p["min_df"],
+                                                sublinear_tf=True, max_features=p["max_char_features"]),
+                "section": lambda: TfidfVectorizer(min_df=1, lowercase=True, token_pattern=SECTION_TOKENS.pattern)}[name]()
 
     def _forget_words(self) -> None:
         """Drop the per-word n-gram cache (kept across batches; valid for one fitted vocabulary)."""
         self._char_words: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._analyse = None
 
     def fit(self, texts, sections):
-        self.word.fit(texts)
-        self.char.fit(texts)
-        self.section.fit([s or "" for s in sections])
+        for name, docs in (("word", texts), ("char", texts), ("section", [s or "" for s in sections])):
+            vec = self.vectorizer(name).fit(docs)
+            self.vocab[name], self.idf[name] = vec.vocabulary_, vec.idf_
         self._forget_words()
         return self
 
     def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
-        return sp.hstack([self.word.transform(texts), self.char_transform(texts),
+        return sp.hstack([self.word_transform(texts), self.char_transform(texts),
                           0.5 * self.section_transform(sections), rule_features(rule_tags)]).tocsr()
 
+    def word_transform(self, texts) -> sp.csr_matrix:
+        low, high = self.params["word_ngrams"]
+        rows = []
+        for text in texts:
+            tokens = WORD_TOKENS.findall(text.lower())
+            rows.append([" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)])
+        return _tfidf(_counts(rows, self.vocab["word"]), self.idf["word"], sublinear=True)
+
     def section_transform(self, sections) -> sp.csr_matrix:
-        """`self.section.transform`, computed once per distinct heading (a document's
-        sentences share a few)."""
+        """Computed once per distinct heading (a document's sentences share a few)."""
         distinct: dict[str, int] = {}
         rows = [distinct.setdefault(s or "", len(distinct)) for s in sections]
-        return self.section.transform(list(distinct))[rows]
+        counts = _counts([SECTION_TOKENS.findall(s.lower()) for s in distinct], self.vocab["section"])
+        return _tfidf(counts, self.idf["section"], sublinear=False)[rows]
 
     def char_transform(self, texts) -> sp.csr_matrix:
-        """The same matrix as `self.char.transform(texts)`, several times faster: a char_wb
-        n-gram never crosses a word boundary, so each distinct word's n-gram counts are
-        computed once (and kept) and a sentence's counts are its words' counts summed."""
-        vec = self.char
+        """Character n-grams within words (scikit-learn's char_wb), fast: an n-gram never
+        crosses a word boundary, so each distinct word's n-gram counts are computed once
+        (and kept) and a sentence's counts are its words' counts summed."""
+        vocab = self.vocab["char"]
+        low, high = self.params["char_ngrams"]
         words: dict[str, int] = {}
         rows, cols, counts = [], [], []
         for i, text in enumerate(texts):
@@ -79,46 +99,77 @@ class Features:
         for w in words:
             grams = self._char_words.get(w)
             if grams is None:
-                if self._analyse is None:
-                    self._analyse = (vec.build_analyzer(), vec.vocabulary_)
-                analyse, vocab = self._analyse
-                found = Counter(vocab[g] for g in analyse(w) if g in vocab)
+                found = Counter(vocab[g] for g in _char_wb(w, low, high) if g in vocab)
                 grams = self._char_words[w] = (np.fromiter(found.keys(), dtype=np.int64, count=len(found)),
                                                np.fromiter(found.values(), dtype=np.float64, count=len(found)))
             indices.append(grams[0])
             data.append(grams[1])
             indptr.append(indptr[-1] + len(grams[0]))
         per_word = sp.csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices) if indices else
-                                  np.zeros(0, dtype=np.int64), indptr), shape=(len(words), len(vec.vocabulary_)))
-        X = (per_sentence @ per_word).tocsr()
-        # TfidfTransformer's steps: sublinear tf, idf, l2 norm.
-        np.log(X.data, X.data)
-        X.data += 1.0
-        X = X @ sp.diags(vec.idf_)
-        return normalize(X, norm="l2", copy=False).tocsr()
+                                  np.zeros(0, dtype=np.int64), indptr), shape=(len(words), len(vocab)))
+        return _tfidf((per_sentence @ per_word).tocsr(), self.idf["char"], sublinear=True)
 
     # --- persistence: vocabularies as JSON lists, idf weights as arrays (models/classifier.py).
     def vocabularies(self) -> dict[str, list[str]]:
         out = {}
         for name in VECTORIZERS:
-            vocab = getattr(self, name).vocabulary_
-            terms = [""] * len(vocab)
-            for term, index in vocab.items():
+            terms = [""] * len(self.vocab[name])
+            for term, index in self.vocab[name].items():
                 terms[index] = term
             out[name] = terms
         return out
 
-    def idfs(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name).idf_ for name in VECTORIZERS}
-
     @classmethod
     def restore(cls, params: dict, vocabularies: dict[str, list[str]], idfs: dict[str, np.ndarray]) -> "Features":
-        """Fitted features from their vocabularies and idf weights: a TfidfVectorizer needs
-        nothing else to transform."""
         features = cls(params)
         for name in VECTORIZERS:
-            vec = getattr(features, name)
-            vec.vocabulary_ = {term: i for i, term in enumerate(vocabularies[name])}
-            vec.idf_ = idfs[name]
-        features._forget_words()
+            features.vocab[name] = {term: i for i, term in enumerate(vocabularies[name])}
+            features.idf[name] = idfs[name]
         return features
+
+
+WORD_TOKENS = re.compile(r"(?u)\b\w[\w'-]*\b")
+SECTION_TOKENS = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def _char_wb(word: str, low: int, high: int) -> list[str]:
+    """scikit-learn's char_wb n-grams of one word: padded with a space each side; a word
+    shorter than n gives itself once."""
+    w = f" {word} "
+    out = []
+    for n in range(low, high + 1):
+        offset = 0
+        out.append(w[offset:offset + n])
+        while offset + n < len(w):
+            offset += 1
+            out.append(w[offset:offset + n])
+        if offset == 0:
+            break
+    return out
+
+
+def _counts(rows: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    """Term counts of each row, over the fitted vocabulary (unknown terms dropped)."""
+    indptr, indices, data = [0], [], []
+    for terms in rows:
+        found = Counter(vocab[t] for t in terms if t in vocab)
+        indices.extend(found.keys())
+        data.extend(found.values())
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
+                         shape=(len(rows), len(vocab)))
+
+
+def _tfidf(X: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
+    """TfidfTransformer's steps on counts: sublinear tf (1 + log), idf, then each row
+    divided by its l2 norm (empty rows stay empty)."""
+    X.sort_indices()
+    if sublinear:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    X.data *= idf[X.indices]
+    lengths = np.diff(X.indptr)
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(X.shape[0]), lengths), weights=X.data ** 2, minlength=X.shape[0]))
+    norms[norms == 0] = 1.0
+    X.data /= np.repeat(norms, lengths)
+    return X

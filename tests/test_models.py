@@ -71,7 +71,7 @@ def test_a_model_file_holding_objects_is_refused(tmp_path):
     shutil.copytree(folder, tmp_path / "m")
     with np.load(folder / "model.npz") as npz:
         arrays = dict(npz)
-    arrays["sentiment/coef"] = np.array([print], dtype=object)  # what a pickle-carrying file would hold
+    arrays["sentiment_coef"] = np.array([print], dtype=object)  # what a pickle-carrying file would hold
     np.savez(tmp_path / "m" / "model.npz", **arrays)
     with pytest.raises(ValueError, match="pickle"):
         ThemeModel.load(tmp_path / "m")
@@ -123,15 +123,49 @@ def test_project_labels_are_final_tags_in_the_warehouse(seeds_warehouse):
     assert mismatched == 0
 
 
-def test_fast_character_ngrams_equal_scikit_learns(labels):
-    """Features.char_transform sums per-word n-gram counts; it must give the very matrix
-    TfidfVectorizer.transform gives, on unseen sentences too."""
+def test_features_equal_scikit_learns_vectorizers(labels):
+    """Tagging computes TF-IDF without scikit-learn; it must give the very matrices the
+    fitted TfidfVectorizers give, on unseen text too."""
+    features = registry.load_current().features
+    texts = [l.text for l in labels[:400]] + ["Ünseen wörds, MASH-like  spacing\tand a tab.", "", "a", "Children’s hub"]
+    sections = [l.section for l in labels[:400]] + [None, "", "Front door", "The experiences of children: good"]
+    ours = {"word": features.word_transform(texts), "char": features.char_transform(texts),
+            "section": features.section_transform(sections)}
+    for name, docs in (("word", texts), ("char", texts), ("section", [s or "" for s in sections])):
+        vec = features.vectorizer(name)
+        vec.vocabulary_, vec.idf_ = features.vocab[name], features.idf[name]
+        theirs = vec.transform(docs)
+        assert ours[name].shape == theirs.shape and abs(ours[name] - theirs).max() < 1e-12, name
+
+
+def test_predictions_equal_scikit_learns_logistic_regression(labels):
+    """The model predicts with its weights in numpy: the same probabilities as scikit-learn's
+    LogisticRegression holding those weights (Platt-calibrated themes, softmax sentiment)."""
+    from sklearn.linear_model import LogisticRegression
+
     model = registry.load_current()
-    texts = [l.text for l in labels[:400]] + ["Ünseen wörds, MASH-like  spacing\tand a tab.", ""]
-    fast = model.features.char_transform(texts)
-    slow = model.features.char.transform(texts)
-    assert fast.shape == slow.shape
-    assert abs(fast - slow).max() < 1e-9
+    w = model.weights
+    texts, sections = [l.text for l in labels[:300]], [l.section for l in labels[:300]]
+    X = model.features.transform(texts, sections, Tagger().rules.tag(texts, sections))
+
+    def fitted(coef, intercept, classes):
+        lr = LogisticRegression()
+        lr.coef_, lr.intercept_, lr.classes_ = np.atleast_2d(coef), np.atleast_1d(intercept), np.array(classes)
+        return lr
+
+    ours = model.theme_probabilities(X)
+    for k, theme in enumerate(w.themes):
+        decision = fitted(w.theme_coef[:, k], w.theme_intercept[k], [0, 1]).decision_function(X)
+        platt = fitted([[w.platt[k, 0]]], w.platt[k, 1], [0, 1])
+        assert np.allclose(ours[theme], platt.predict_proba(decision.reshape(-1, 1))[:, 1], rtol=0, atol=1e-12)
+    sentiment = fitted(w.sentiment_coef, w.sentiment_intercept, w.classes).predict_proba(X)
+    assert np.allclose(model.sentiment_probabilities(X), sentiment, rtol=0, atol=1e-12)
+
+
+def test_tagging_never_imports_scikit_learn():
+    code = ("import sys; from findings.flows.worker import tagger; "
+            "tagger().tag(['The MASH is slow.'], ['Front door']); print('sklearn' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
 def test_model_files_are_small_and_vocabularies_plain_json():
