@@ -97,13 +97,22 @@ def test_word_list_patterns_run_as_phrases_and_match_like_the_matcher():
         f"{a} {b}" for a in ("contacts", "contact") for b in ("are", "were", "received"))
     pattern = next(r["pattern"] for r in rules.load_theme_rules() if r["id"] == "front_door/contact-received")
     assert rules._as_phrases([{"LEMMA": "contact"}]) is None  # anything else stays a Matcher pattern
+    assert rules._as_phrases([{"LOWER": "a"}, {"OP": "?"}]) is None
     t = default_tagger()
-    matcher = Matcher(t.nlp.vocab)
-    matcher.add("p", [pattern])
-    for text in ["Contacts were screened.", "The contact received was logged.", "Contacts into the hub."]:
-        doc = t.nlp.make_doc(text)
-        phrases = [(s, e) for _, s, e in t.phrases(doc) if t.nlp.vocab.strings[_] == "front_door/contact-received"]
-        assert phrases == [(s, e) for _, s, e in matcher(doc)], text
+    assert len(t.patterns) == 0  # every shipped pattern runs in the PhraseMatcher
+    for rule_id, texts in (("front_door/contact-received", ["Contacts were screened.", "The contact received was logged.",
+                                                            "Contacts into the hub."]),
+                           ("front_door/office-hours", ["Outside office hours, the EDT responds.",  # "OP": "?" tokens
+                                                        "Calls outside normal office hours.", "outside of office hours"]),
+                           ("early_help/prevent-escalating", ["Help to prevent concerns from escalating.",
+                                                              "It prevents their needs escalating.", "prevent needs"])):
+        pattern = next(r["pattern"] for r in rules.load_theme_rules() if r["id"] == rule_id)
+        matcher = Matcher(t.nlp.vocab)
+        matcher.add("p", [pattern])
+        for text in texts:
+            doc = t.nlp.make_doc(text)
+            phrases = sorted((s, e) for _, s, e in t.phrases(doc) if t.nlp.vocab.strings[_] == rule_id)
+            assert phrases == sorted((s, e) for _, s, e in matcher(doc)), text
 
 
 def test_sentiment_evidence_is_kept_for_the_classifier(tag):
