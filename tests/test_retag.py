@@ -80,3 +80,15 @@ def test_migration_moves_tags_out_of_the_sentence_table(tmp_path):
             ("positive", "model", "old")]
         assert con.execute("SELECT text, sentiment FROM findings").fetchall() == [("The MASH is effective.", "positive")]
         assert "sentiment" not in {r[0] for r in con.execute("DESCRIBE store.sentences").fetchall()}
+
+
+def test_labelled_sentences_keep_their_labels_through_a_retag(seeds_warehouse, tmp_path):
+    path = tmp_path / "labelled.duckdb"
+    shutil.copy(seeds_warehouse, path)
+    count = ("SELECT count(*) FILTER (WHERE source = 'label'), count(*) FROM finding_themes",
+             "SELECT count(*) FROM store.sentence_tags WHERE sentiment_source = 'label'")
+    before = [db.query(path, sql)[1][0] for sql in count]
+    assert before[0][0] > 0 and before[1][0] > 0  # the seeds are labelled (corpus/labels)
+    with tag_chunks(1) as tag:
+        db.retag(path, tagger_version(), tag, only_stale=False, chunk=100, batch=300)
+    assert [db.query(path, sql)[1][0] for sql in count] == before

@@ -205,6 +205,8 @@ def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], It
 
 
 def _replace_tags(path: Path, tables: TagTables) -> int:
+    from .labels import apply_labels  # labels builds on this module
+
     with open_writer(path, migrate_schema=False) as con:
         con.execute("SET threads = 1")  # the tagging workers have the other cores
         con.execute("BEGIN")
@@ -212,8 +214,9 @@ def _replace_tags(path: Path, tables: TagTables) -> int:
             con.register("retag_ids", tables.tags.select(["sentence_id"]))
             for name in ("sentence_themes", "rule_hits", "sentence_tags"):
                 con.execute(f"DELETE FROM store.{name} WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
-            con.unregister("retag_ids")
             _write_tags(con, tables)
+            apply_labels(con, only="retag_ids")  # a sentence a person labelled keeps its label's tags
+            con.unregister("retag_ids")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -43,13 +43,17 @@ def import_labels(path: Path, labels: list[Label], origin: str = "import") -> in
     return len(labels)
 
 
-def apply_labels(con: duckdb.DuckDBPyConnection) -> int:
-    """Make people's labels the final tags of their sentences (caller holds a transaction)."""
-    con.execute("""UPDATE store.labels l SET sentence_id = s.sentence_id FROM store.sentences s
-                   WHERE l.sentence_id IS NULL AND s.document_id = l.document_id AND s.text = l.text""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE labelled AS
-                   SELECT l.* FROM store.labels l JOIN store.sentences s USING (sentence_id)
-                   QUALIFY row_number() OVER (PARTITION BY sentence_id ORDER BY labelled_at DESC) = 1""")
+def apply_labels(con: duckdb.DuckDBPyConnection, only: str | None = None) -> int:
+    """Make people's labels the final tags of their sentences (caller holds a transaction):
+    of every labelled sentence, or of those whose ids are in the table named `only` (a
+    re-tag batch, which has just replaced their tags)."""
+    if only is None:  # new sentences may match labels by document and text
+        con.execute("""UPDATE store.labels l SET sentence_id = s.sentence_id FROM store.sentences s
+                       WHERE l.sentence_id IS NULL AND s.document_id = l.document_id AND s.text = l.text""")
+    where = f"WHERE sentence_id IN (SELECT sentence_id FROM {only})" if only else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE labelled AS
+                    SELECT l.* FROM store.labels l JOIN store.sentences s USING (sentence_id) {where}
+                    QUALIFY row_number() OVER (PARTITION BY sentence_id ORDER BY labelled_at DESC) = 1""")
     con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM labelled)")
     con.execute("""INSERT INTO store.sentence_themes
                    SELECT sentence_id, unnest(themes), 1.0, 'label', annotator FROM labelled""")
