@@ -63,7 +63,7 @@ def tag_chunks(workers: int | None = None) -> Iterator:
 
     Workers are forked from a process that runs no other thread (the CLI) after it has
     loaded the tagger, so they start at once with it; elsewhere (inside Prefect, which runs
-    threads) they are spawned and load their own, a few seconds each."""
+    threads) they are spawned and import and load their own, about a second each."""
     workers = workers or os.cpu_count() or 1
     version = tagger_version()
     pool = None

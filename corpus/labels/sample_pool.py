@@ -30,6 +30,17 @@ def label_id(document: str, text: str) -> str:
     return "L" + hashlib.sha1(f"{document}\n{text}".encode()).hexdigest()[:10]
 
 
+def write_batches(items: list[dict], batches: int) -> int:
+    """Deal items into `batches` new batch files after the last one in batches/ (one per
+    annotator); returns the first new batch number."""
+    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
+    for k in range(batches):
+        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
+            for item in items[k::batches]:
+                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return first
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("warehouse")

@@ -14,7 +14,6 @@ Batches start at the next free number in batches/ and are merged by merge_batche
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from pathlib import Path
@@ -26,7 +25,7 @@ from findings.models.labels import Label, is_test, project_labels
 from findings.models.registry import load_current
 from findings.models.selection import rank
 
-from sample_pool import doc_key, label_id
+from sample_pool import doc_key, label_id, write_batches
 
 HERE = Path(__file__).parent
 CONTRAST = re.compile(r"\b(but|however|although|though|whilst|while|despite|yet|nevertheless|except)\b", re.I)
@@ -72,11 +71,7 @@ def main() -> None:
     chosen.update({i["id"]: i for i in rng.sample(rest, min(args.random_train, len(rest)))})
     out = [{k: v for k, v in i.items() if not k.startswith("_")} for i in chosen.values()]
     rng.shuffle(out)
-    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
-    for k in range(args.batches):
-        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
-            for item in out[k::args.batches]:
-                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    first = write_batches(out, args.batches)
     print(f"{len(out)} sentences in batches {first}..{first + args.batches - 1}: {len(seeds)} seed, "
           f"{sum(1 for i in out if test(i) and not i['document'].startswith('seeds/'))} test-authority, rest training documents")
 

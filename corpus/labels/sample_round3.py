@@ -14,7 +14,6 @@ typical sentences are labelled.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from pathlib import Path
@@ -26,7 +25,7 @@ from findings.models.labels import Label, is_test, project_labels
 from findings.models.registry import load_current
 from findings.rules.tagger import default_tagger
 
-from sample_pool import doc_key, label_id
+from sample_pool import doc_key, label_id, write_batches
 
 HERE = Path(__file__).parent
 FOCUS = ("front_door", "early_help")
@@ -75,11 +74,7 @@ def main() -> None:
     chosen.update({i["id"]: i for i in rng.sample(rest, min(args.n - len(chosen), len(rest)))})
     out = list(chosen.values())
     rng.shuffle(out)
-    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
-    for k in range(args.batches):
-        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
-            for item in out[k::args.batches]:
-                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    first = write_batches(out, args.batches)
     print(f"{len(out)} sentences in batches {first}..{first + args.batches - 1} "
           f"(pool: {len(uncertain)} uncertain or disagreeing, {len(signalled)} naming a service)")
 

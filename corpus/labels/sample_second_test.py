@@ -9,7 +9,6 @@ the codebook. Annotators see the sentence and its neighbours, never a model's ou
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import duckdb
 from findings.models.labels import SECOND_FILE, project_labels, read_jsonl
 from findings.models.train import split
 
-from sample_pool import doc_key
+from sample_pool import doc_key, write_batches
 
 HERE = Path(__file__).parent
 
@@ -42,11 +41,7 @@ def main() -> None:
         out.append({"id": l.id, "document": l.document, "document_id": l.document_id, "section": l.section,
                     "before": before, "text": l.text, "after": after})
     random.Random(20261126).shuffle(out)
-    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
-    for k in range(args.batches):
-        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
-            for item in out[k::args.batches]:
-                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    first = write_batches(out, args.batches)
     print(f"{len(out)} test sentences in batches {first}..{first + args.batches - 1} "
           f"({sum(1 for i in out if i['before'] is None and i['after'] is None)} without context)")
 
