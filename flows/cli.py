@@ -217,7 +217,7 @@ def cmd_retrain(args) -> int:
 def cmd_evaluate(args) -> int:
     from findings.models.evaluate import report
 
-    print(report())
+    print(report(_warehouse(args) if args.warehouse else None))
     return 0
 
 
@@ -290,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="promote even if worse than the current model")
     p.add_argument("--verbose", action="store_true")
 
-    add("evaluate", cmd_evaluate, "Print the current model's metrics on the test split beside annotator agreement.")
+    p = add("evaluate", cmd_evaluate, "Print the current model's metrics on the test split beside annotator agreement.")
+    p.add_argument("--warehouse", metavar="FILE", help="also count how many labelled sentences a refresh found again")
 
     p = add("check-extraction", cmd_check_extraction, "Report PDF extraction quality per report format (add -h for options).",
             add_help=False)

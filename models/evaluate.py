@@ -35,7 +35,23 @@ def agreement() -> dict:
     return out
 
 
-def report() -> str:
+def coverage(warehouse) -> dict:
+    """How many labelled sentences a refresh of their documents finds again, word for word
+    (the issue's check: a gold sentence must be a sentence in `findings`). Only labels whose
+    document is in the warehouse count."""
+    from findings.warehouse.db import query
+
+    labels = [l for l in project_labels() if l.document_id]
+    _, docs = query(warehouse, "SELECT DISTINCT document_id FROM store.sentences")
+    stored = {d[0] for d in docs}
+    labels = [l for l in labels if l.document_id in stored]
+    _, rows = query(warehouse, "SELECT document_id, text FROM store.sentences")
+    sentences = set(rows)
+    missed = [l for l in labels if (l.document_id, l.text) not in sentences]
+    return {"labels": len(labels), "found": len(labels) - len(missed), "missed": missed}
+
+
+def report(warehouse=None) -> str:
     _, test = train.split(project_labels())
     model = load_current()
     rules = train.evaluate(None, test)
@@ -56,4 +72,8 @@ def report() -> str:
         lines.append(f"{key:<22} {final['sentiment'][key]:>7.3f} {rules['sentiment'][key]:>9.3f} {agree.get('sentiment', {}).get(key, float('nan')):>13.3f}")
     lines.append("per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in final["sentiment"]["per_class_f1"].items()))
     lines.append(f"boilerplate F1: {final['boilerplate_f1']:.3f}")
+    if warehouse:
+        c = coverage(warehouse)
+        lines.append(f"labelled sentences found again in {warehouse}: {c['found']:,} of {c['labels']:,} "
+                     f"({c['found'] / max(1, c['labels']):.1%})" + "".join(f"\n  missed: {l.text[:90]!r}" for l in c["missed"][:5]))
     return "\n".join(lines)

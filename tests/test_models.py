@@ -190,3 +190,11 @@ def test_adjudication_replaces_the_first_label_and_leaves_the_annotators_labels(
     assert (label.themes, label.sentiment, label.annotator) == (["front_door"], "negative", "adjudicator")
     assert labels_module.read_jsonl(tmp_path / "labels.jsonl")[0].themes == ["child_protection"]
     assert labels_module.label_files_digest() != before  # the warehouse reloads project labels
+
+
+def test_labelled_seed_sentences_are_found_again_by_a_refresh(seeds_warehouse):
+    from findings.models.evaluate import coverage
+
+    c = coverage(seeds_warehouse)
+    assert c["labels"] >= 800  # nearly every seed sentence is labelled
+    assert c["found"] / c["labels"] >= 0.95  # the bar for gold sentences found in `findings`
