@@ -50,6 +50,19 @@ def connect(path: Path, read_only: bool = False, wait: float = 0.0) -> duckdb.Du
             delay = min(delay * 2, 0.5)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back if anything (Ctrl-C
+    included) stops it, so a document, a re-tag batch or a label import lands whole or not at all."""
+    con.execute("BEGIN")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Apply migrations not yet applied, in order, then (re)create the views."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
@@ -57,10 +70,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     for script in sorted(MIGRATIONS.glob("*.sql")):
         if script.name in done:
             continue
-        con.execute("BEGIN")
-        con.execute(script.read_text(encoding="utf-8"))
-        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.name])
-        con.execute("COMMIT")
+        with transaction(con):
+            con.execute(script.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.name])
     con.execute(VIEWS.read_text(encoding="utf-8"))
 
 
@@ -86,8 +98,7 @@ def loaded_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, st
 def write_document(con: duckdb.DuckDBPyConnection, rec: DocumentRecord) -> None:
     """Replace whatever is stored for this content or this source with `rec`, in one
     transaction: a crash leaves either the old version or the new one, never half."""
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         old = [r[0] for r in con.execute(
             "SELECT document_id FROM store.documents WHERE document_id = ? OR source = ?",
             [rec.document_id, rec.source]).fetchall()]
@@ -122,10 +133,6 @@ def write_document(con: duckdb.DuckDBPyConnection, rec: DocumentRecord) -> None:
                 paragraph_index, kind, section, text, start_char, end_char) SELECT * FROM new_sentences""")
             con.unregister("new_sentences")
             _write_tags(con, TagTables.of(ids, [s.tags for s in rec.sentences], rec.tagger_version))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def sentence_id(document_id: str, index: int) -> str:
@@ -133,13 +140,16 @@ def sentence_id(document_id: str, index: int) -> str:
 
 
 def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
-    ids = "SELECT sentence_id FROM store.sentences WHERE document_id = $1"
-    con.execute(f"DELETE FROM store.sentence_themes WHERE sentence_id IN ({ids})", [document_id])
-    con.execute(f"DELETE FROM store.rule_hits WHERE sentence_id IN ({ids})", [document_id])
-    con.execute(f"DELETE FROM store.sentence_tags WHERE sentence_id IN ({ids})", [document_id])
+    _delete_tags(con, "SELECT sentence_id FROM store.sentences WHERE document_id = $1", [document_id])
     con.execute("DELETE FROM store.sentences WHERE document_id = ?", [document_id])
     con.execute("DELETE FROM store.judgements WHERE document_id = ?", [document_id])
     con.execute("DELETE FROM store.documents WHERE document_id = ?", [document_id])
+
+
+def _delete_tags(con: duckdb.DuckDBPyConnection, ids_sql: str, params: list | None = None) -> None:
+    """Delete the tags, themes and rule hits of the sentences `ids_sql` selects."""
+    for name in ("sentence_themes", "rule_hits", "sentence_tags"):
+        con.execute(f"DELETE FROM store.{name} WHERE sentence_id IN ({ids_sql})", params or [])
 
 
 def _write_tags(con: duckdb.DuckDBPyConnection, tables: TagTables) -> None:
@@ -162,17 +172,12 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
     """Remember (source, size, mtime_ns, document_id) of files just hashed, in one transaction."""
     if not rows:
         return
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         sources, sizes, mtimes, ids = map(list, zip(*rows))
         con.register("new_stats", pa.table({"source": sources, "size": pa.array(sizes, pa.int64()),
                                             "mtime_ns": pa.array(mtimes, pa.int64()), "document_id": ids}))
         con.execute("INSERT OR REPLACE INTO store.file_stats SELECT source, size, mtime_ns, document_id, now() FROM new_stats")
         con.unregister("new_stats")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], Iterable[TagTables]], only_stale: bool = True,
@@ -209,18 +214,12 @@ def _replace_tags(path: Path, tables: TagTables) -> int:
 
     with open_writer(path, migrate_schema=False) as con:
         con.execute("SET threads = 1")  # the tagging workers have the other cores
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.register("retag_ids", tables.tags.select(["sentence_id"]))
-            for name in ("sentence_themes", "rule_hits", "sentence_tags"):
-                con.execute(f"DELETE FROM store.{name} WHERE sentence_id IN (SELECT sentence_id FROM retag_ids)")
+            _delete_tags(con, "SELECT sentence_id FROM retag_ids")
             _write_tags(con, tables)
             apply_labels(con, only="retag_ids")  # a sentence a person labelled keeps its label's tags
             con.unregister("retag_ids")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return len(tables)
 
 

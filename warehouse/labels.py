@@ -15,31 +15,12 @@ from . import db
 def import_labels(path: Path, labels: list[Label], origin: str = "import") -> int:
     """Store labels in one transaction (all or nothing), matched to stored sentences by
     sentence_id or by document and text, then apply them."""
-    with db.open_writer(path) as con:
-        con.execute("BEGIN")
-        try:
-            con.executemany("DELETE FROM store.labels WHERE label_id = ?", [[l.id] for l in labels])
-            con.register("new_labels", pa.table({
-                "label_id": [l.id for l in labels],
-                "sentence_id": pa.array([l.sentence_id for l in labels], pa.string()),
-                "document": pa.array([l.document for l in labels], pa.string()),
-                "document_id": pa.array([l.document_id for l in labels], pa.string()),
-                "section": pa.array([l.section for l in labels], pa.string()),
-                "text": [l.text for l in labels],
-                "themes": pa.array([l.themes for l in labels], pa.list_(pa.string())),
-                "sentiment": [l.sentiment for l in labels],
-                "boilerplate": [l.boilerplate for l in labels],
-                "annotator": [l.annotator for l in labels],
-                "labelled_at": [datetime.fromisoformat(l.labelled_at) for l in labels],
-                "origin": [origin] * len(labels),
-            }))
-            con.execute("INSERT INTO store.labels SELECT * FROM new_labels")
-            con.unregister("new_labels")
-            apply_labels(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with db.open_writer(path) as con, db.transaction(con):
+        con.executemany("DELETE FROM store.labels WHERE label_id = ?", [[l.id] for l in labels])
+        con.register("new_labels", _labels_table(labels, origin))
+        con.execute("INSERT INTO store.labels SELECT * FROM new_labels")
+        con.unregister("new_labels")
+        apply_labels(con)
     return len(labels)
 
 
@@ -84,26 +65,31 @@ def sync_project_labels(con: duckdb.DuckDBPyConnection) -> None:
 
     digest = label_files_digest()
     stored = con.execute("SELECT value FROM store.meta WHERE key = 'project_labels'").fetchone()
-    con.execute("BEGIN")
-    try:
+    with db.transaction(con):
         if not stored or stored[0] != digest:
             labels = project_labels()
             con.execute("DELETE FROM store.labels WHERE origin = 'project'")
             if labels:
-                con.register("project_labels", pa.table({
-                    "label_id": [l.id for l in labels], "sentence_id": pa.array([None] * len(labels), pa.string()),
-                    "document": [l.document for l in labels], "document_id": [l.document_id for l in labels],
-                    "section": pa.array([l.section for l in labels], pa.string()), "text": [l.text for l in labels],
-                    "themes": pa.array([l.themes for l in labels], pa.list_(pa.string())),
-                    "sentiment": [l.sentiment for l in labels], "boilerplate": [l.boilerplate for l in labels],
-                    "annotator": [l.annotator for l in labels],
-                    "labelled_at": [datetime.fromisoformat(l.labelled_at) for l in labels],
-                    "origin": ["project"] * len(labels)}))
+                con.register("project_labels", _labels_table(labels, "project"))
                 con.execute("INSERT INTO store.labels SELECT * FROM project_labels WHERE label_id NOT IN (SELECT label_id FROM store.labels)")
                 con.unregister("project_labels")
             con.execute("INSERT OR REPLACE INTO store.meta VALUES ('project_labels', ?)", [digest])
         apply_labels(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+
+def _labels_table(labels: list[Label], origin: str) -> pa.Table:
+    """Labels as rows of store.labels."""
+    return pa.table({
+        "label_id": [l.id for l in labels],
+        "sentence_id": pa.array([l.sentence_id for l in labels], pa.string()),
+        "document": pa.array([l.document for l in labels], pa.string()),
+        "document_id": pa.array([l.document_id for l in labels], pa.string()),
+        "section": pa.array([l.section for l in labels], pa.string()),
+        "text": [l.text for l in labels],
+        "themes": pa.array([l.themes for l in labels], pa.list_(pa.string())),
+        "sentiment": [l.sentiment for l in labels],
+        "boilerplate": [l.boilerplate for l in labels],
+        "annotator": [l.annotator for l in labels],
+        "labelled_at": [datetime.fromisoformat(l.labelled_at) for l in labels],
+        "origin": [origin] * len(labels),
+    })
