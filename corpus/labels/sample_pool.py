@@ -30,14 +30,31 @@ def label_id(document: str, text: str) -> str:
     return "L" + hashlib.sha1(f"{document}\n{text}".encode()).hexdigest()[:10]
 
 
+def stored_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every sentence of a refreshed warehouse as a batch item: id, document, document_id,
+    section, the sentences before and after it (annotators use them only to resolve what a
+    pronoun refers to) and its text. `_sentence_id` and `_boilerplate` help choose items
+    and are not written to batches."""
+    rows = con.execute("""
+        SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate,
+               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
+        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
+    items = []
+    for sid, source, section, text, document_id, boilerplate, before, after in rows:
+        document = doc_key(source)
+        items.append({"id": label_id(document, text), "document": document, "document_id": document_id, "section": section,
+                      "before": before, "text": text, "after": after, "_sentence_id": sid, "_boilerplate": boilerplate})
+    return items
+
+
 def write_batches(items: list[dict], batches: int) -> int:
     """Deal items into `batches` new batch files after the last one in batches/ (one per
-    annotator); returns the first new batch number."""
+    annotator), without their `_` keys; returns the first new batch number."""
     first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
     for k in range(batches):
         with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
             for item in items[k::batches]:
-                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+                fh.write(json.dumps({key: v for key, v in item.items() if not key.startswith("_")}, ensure_ascii=False) + "\n")
     return first
 
 

@@ -25,7 +25,7 @@ from findings.models.labels import Label, is_test, project_labels
 from findings.models.registry import load_current
 from findings.models.selection import rank
 
-from sample_pool import doc_key, label_id, write_batches
+from sample_pool import stored_items, write_batches
 
 HERE = Path(__file__).parent
 CONTRAST = re.compile(r"\b(but|however|although|though|whilst|while|despite|yet|nevertheless|except)\b", re.I)
@@ -44,15 +44,8 @@ def main() -> None:
     split = yaml.safe_load((HERE / "split.yml").read_text(encoding="utf-8"))
     labelled = {l.id for l in project_labels()}
     con = duckdb.connect(args.warehouse, read_only=True)
-    rows = con.execute("""
-        SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate,
-               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
-        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
     items: dict[str, dict] = {}
-    for r in rows:
-        document = doc_key(r[1])
-        item = {"id": label_id(document, r[3]), "document": document, "document_id": r[4], "section": r[2],
-                "before": r[6], "text": r[3], "after": r[7], "_sid": r[0], "_boilerplate": r[5]}
+    for item in stored_items(con):
         if item["id"] not in labelled:
             items.setdefault(item["id"], item)
     pool = list(items.values())
@@ -62,14 +55,14 @@ def main() -> None:
     held = [i for i in pool if not i["document"].startswith("seeds/") and test(i) and len(i["text"]) >= 25]
     chosen = {i["id"]: i for i in seeds}
     chosen.update({i["id"]: i for i in rng.sample(held, min(args.random_test, len(held)))})
-    by_sid = {i["_sid"]: i for i in train if not i["_boilerplate"]}
-    ranked = rank([(i["_sid"], i["text"], i["section"]) for i in by_sid.values()], load_current(), project_labels(), args.ranked)
+    by_sid = {i["_sentence_id"]: i for i in train if not i["_boilerplate"]}
+    ranked = rank([(i["_sentence_id"], i["text"], i["section"]) for i in by_sid.values()], load_current(), project_labels(), args.ranked)
     chosen.update({by_sid[r["sentence_id"]]["id"]: by_sid[r["sentence_id"]] for r in ranked})
     contrast = [i for i in train if CONTRAST.search(i["text"]) and i["id"] not in chosen]
     chosen.update({i["id"]: i for i in rng.sample(contrast, min(args.contrast, len(contrast)))})
     rest = [i for i in train if i["id"] not in chosen]
     chosen.update({i["id"]: i for i in rng.sample(rest, min(args.random_train, len(rest)))})
-    out = [{k: v for k, v in i.items() if not k.startswith("_")} for i in chosen.values()]
+    out = list(chosen.values())
     rng.shuffle(out)
     first = write_batches(out, args.batches)
     print(f"{len(out)} sentences in batches {first}..{first + args.batches - 1}: {len(seeds)} seed, "

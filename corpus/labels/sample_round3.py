@@ -25,7 +25,7 @@ from findings.models.labels import Label, is_test, project_labels
 from findings.models.registry import load_current
 from findings.rules.tagger import default_tagger
 
-from sample_pool import doc_key, label_id, write_batches
+from sample_pool import stored_items, write_batches
 
 HERE = Path(__file__).parent
 FOCUS = ("front_door", "early_help")
@@ -44,16 +44,10 @@ def main() -> None:
     split = yaml.safe_load((HERE / "split.yml").read_text(encoding="utf-8"))
     labelled = {l.id for l in project_labels()}
     con = duckdb.connect(args.warehouse, read_only=True)
-    rows = con.execute("""
-        SELECT f.source, f.section, f.text, f.document_id, f.boilerplate,
-               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
-        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
     items: dict[str, dict] = {}
-    for source, section, text, document_id, boilerplate, before, after in rows:
-        document = doc_key(source)
-        item = {"id": label_id(document, text), "document": document, "document_id": document_id, "section": section,
-                "before": before, "text": text, "after": after}
-        if (item["id"] not in labelled and not boilerplate and len(text) >= 25 and not document.startswith("seeds/")
+    for item in stored_items(con):
+        document, text = item["document"], item["text"]
+        if (item["id"] not in labelled and not item["_boilerplate"] and len(text) >= 25 and not document.startswith("seeds/")
                 and not is_test(Label(id=item["id"], text=text, themes=[], sentiment="neutral", document=document), split)):
             items.setdefault(item["id"], item)
     pool = list(items.values())

@@ -17,7 +17,7 @@ import duckdb
 from findings.models.labels import SECOND_FILE, project_labels, read_jsonl
 from findings.models.train import split
 
-from sample_pool import doc_key, write_batches
+from sample_pool import stored_items, write_batches
 
 HERE = Path(__file__).parent
 
@@ -31,10 +31,7 @@ def main() -> None:
     _, test = split(project_labels())
     wanted = {(l.document, l.text): l for l in test if l.id not in twice}
     con = duckdb.connect(args.warehouse, read_only=True)
-    rows = con.execute("""
-        SELECT f.source, f.text, lag(f.text) OVER w, lead(f.text) OVER w
-        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
-    context = {(doc_key(src), text): (before, after) for src, text, before, after in rows}
+    context = {(i["document"], i["text"]): (i["before"], i["after"]) for i in stored_items(con)}
     out = []
     for key, l in wanted.items():
         before, after = context.get(key, (None, None))
