@@ -210,26 +210,15 @@ def test_truncated_pdf_is_corrupt(tmp_path):
     assert "truncated" in str(err.value)
 
 
-def test_encrypted_pdf(tmp_path):
-    f = tmp_path / "encrypted.pdf"
-    encrypted_pdf(f)
+@pytest.mark.parametrize("build,reason,says", [
+    (encrypted_pdf, "encrypted", ""),
+    (scanned_pdf, "no_text_layer", "OCR"),  # image-only: the message says what to do
+    (nopages_pdf, "no_pages", ""),
+])
+def test_faulty_pdf_gets_its_reason(tmp_path, build, reason, says):
+    f = tmp_path / "fault.pdf"
+    build(f)
     with pytest.raises(ExtractionError) as err:
         extract_pdf(f)
-    assert err.value.reason == "encrypted"
-
-
-def test_image_only_pdf_has_no_text_layer(tmp_path):
-    f = tmp_path / "scanned.pdf"
-    scanned_pdf(f)
-    with pytest.raises(ExtractionError) as err:
-        extract_pdf(f)
-    assert err.value.reason == "no_text_layer"
-    assert "OCR" in str(err.value)
-
-
-def test_pdf_without_pages(tmp_path):
-    f = tmp_path / "nopages.pdf"
-    nopages_pdf(f)
-    with pytest.raises(ExtractionError) as err:
-        extract_pdf(f)
-    assert err.value.reason == "no_pages"
+    assert err.value.reason == reason
+    assert says in str(err.value)
