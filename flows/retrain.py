@@ -43,7 +43,8 @@ def train_and_register(labels: list[Label], force: bool) -> dict:
 @task(cache_policy=NONE)
 def retag_warehouse(warehouse: Path) -> int:
     """Re-tag under the refresh lock (queued behind a running refresh), the file held per
-    batch only, then re-apply people's labels."""
+    batch only (each batch keeps its sentences' labels), then load the project's labels if
+    their files changed since the last refresh."""
     from findings.warehouse.labels import sync_project_labels
 
     from .locking import refresh_lock

@@ -41,12 +41,10 @@ def coverage(warehouse) -> dict:
     document is in the warehouse count."""
     from findings.warehouse.db import query
 
-    labels = [l for l in project_labels() if l.document_id]
-    _, docs = query(warehouse, "SELECT DISTINCT document_id FROM store.sentences")
-    stored = {d[0] for d in docs}
-    labels = [l for l in labels if l.document_id in stored]
     _, rows = query(warehouse, "SELECT document_id, text FROM store.sentences")
     sentences = set(rows)
+    stored = {document_id for document_id, _ in sentences}
+    labels = [l for l in project_labels() if l.document_id in stored]
     missed = [l for l in labels if (l.document_id, l.text) not in sentences]
     return {"labels": len(labels), "found": len(labels) - len(missed), "missed": missed}
 

@@ -45,11 +45,13 @@ class Features:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         p = self.params
-        return {"word": lambda: TfidfVectorizer(ngram_range=tuple(p["word_ngrams"]), min_df=p["min_df"], sublinear_tf=True,
-                                                lowercase=True, token_pattern=WORD_TOKENS.pattern),
-                "char": lambda: TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(p["char_ngrams"]), min_df=p["min_df"],
-                                                sublinear_tf=True, max_features=p["max_char_features"]),
-                "section": lambda: TfidfVectorizer(min_df=1, lowercase=True, token_pattern=SECTION_TOKENS.pattern)}[name]()
+        if name == "word":
+            return TfidfVectorizer(ngram_range=tuple(p["word_ngrams"]), min_df=p["min_df"], sublinear_tf=True,
+                                   lowercase=True, token_pattern=WORD_TOKENS.pattern)
+        if name == "char":
+            return TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(p["char_ngrams"]), min_df=p["min_df"],
+                                   sublinear_tf=True, max_features=p["max_char_features"])
+        return TfidfVectorizer(min_df=1, lowercase=True, token_pattern=SECTION_TOKENS.pattern)
 
     def _forget_words(self) -> None:
         """Drop the per-word n-gram cache (kept across batches; valid for one fitted vocabulary)."""
