@@ -160,9 +160,11 @@ def cmd_labels_export(args) -> int:
     wh = _warehouse(args)
     con = connect(wh, read_only=True, wait=30)
     try:
-        rows = con.execute("""SELECT s.sentence_id, s.text, s.section FROM store.sentences s
-            JOIN store.sentence_tags t USING (sentence_id)
-            WHERE NOT t.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
+        rows = con.execute("""WITH ordered AS (
+                SELECT s.sentence_id, s.text, s.section, lag(s.text) OVER w AS before, lead(s.text) OVER w AS after
+                FROM store.sentences s WINDOW w AS (PARTITION BY s.document_id ORDER BY s.sentence_index))
+            SELECT o.* FROM ordered o JOIN store.sentence_tags t USING (sentence_id)
+            WHERE NOT t.boilerplate AND o.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
             USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)""").fetchall()
         meta = {r[0]: r[1:] for r in con.execute(
             "SELECT s.sentence_id, s.document_id, d.source FROM store.sentences s JOIN store.documents d USING (document_id)").fetchall()}
@@ -171,7 +173,7 @@ def cmd_labels_export(args) -> int:
     chosen = rank(rows, load_current(), project_labels(), args.n)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fields = ["sentence_id", "document_id", "document", "section", "text", "themes", "sentiment", "boilerplate",
+    fields = ["sentence_id", "document_id", "document", "section", "before", "text", "after", "themes", "sentiment", "boilerplate",
               "annotator", "suggested_themes", "suggested_sentiment", "reason"]
     records = [{**r, "document_id": meta[r["sentence_id"]][0], "document": meta[r["sentence_id"]][1], "themes": "",
                 "sentiment": "", "boilerplate": "", "annotator": ""} for r in chosen]

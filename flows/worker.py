@@ -16,7 +16,7 @@ from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
 from findings.corpus.extract import extract
 from findings.corpus.sentences import split
 from findings.corpus.sources import Source
-from findings.models.tagging import Tagger
+from findings.models.tagging import Tagger, neighbours
 from findings.warehouse.records import DocumentRecord, SentenceRow, TagTables
 
 
@@ -44,10 +44,12 @@ def tagger_version() -> str:
 
 
 def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
-    """Tag (sentence_ids, text, section) rows: every sentence of a row gets the row's tags."""
+    """Tag (sentence_ids, text, section, before, after) rows: every sentence of a row gets
+    the row's tags."""
     t = tagger()
     ids, tags = [], []
-    for (sentence_ids, _, _), tag in zip(rows, t.tag([r[1] for r in rows], [r[2] for r in rows])):
+    texts, sections, before, after = ([r[k] for r in rows] for k in range(1, 5))
+    for (sentence_ids, *_), tag in zip(rows, t.tag(texts, sections, before, after)):
         ids += sentence_ids
         tags += [tag] * len(sentence_ids)
     return t.version, TagTables.of(ids, tags, t.version)
@@ -55,10 +57,10 @@ def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
 
 @contextmanager
 def tag_chunks(workers: int | None = None) -> Iterator:
-    """A function that tags chunks of stored (sentence_ids, text, section) rows into TagTables,
-    in order, for `warehouse.db.retag`: spread over `workers` processes (default: one per
-    core) while the caller writes finished chunks, or in this process for one worker or one
-    chunk. Every worker loads the current rules and model, so a chunk tagged under another
+    """A function that tags chunks of stored (sentence_ids, text, section, before, after)
+    rows into TagTables, in order, for `warehouse.db.retag`: spread over `workers` processes
+    (default: one per core) while the caller writes finished chunks, or in this process for
+    one worker or one chunk. Every worker loads the current rules and model, so a chunk tagged under another
     version than this process's (a model promoted meanwhile) stops the re-tag instead of mixing.
 
     Workers are forked from a process that runs no other thread (the CLI) after it has
@@ -119,7 +121,8 @@ def process(source: Source, document_id: str) -> DocumentRecord:
     sentences = split(doc.paragraphs)
     paras = doc.paragraphs
     t = tagger()
-    tags = t.tag([s.text for s in sentences], [paras[s.paragraph_index].section for s in sentences])
+    texts = [s.text for s in sentences]
+    tags = t.tag(texts, [paras[s.paragraph_index].section for s in sentences], *neighbours(texts))
     rec.tagger_version = t.version
     rec.sentences = [
         SentenceRow(i, paras[s.paragraph_index].page, paras[s.paragraph_index].number, s.paragraph_index,

@@ -2,8 +2,8 @@
 
     python -m findings.models.benchmark [--sentences 20000] [--labels 10000] [--warehouse FILE]
 
-Tagging: rules + current model on sentences from corpus/labels (repeated to size), in one
-process and in a pool over every core. Re-tag: `findings retag --all` on a copy of a
+Tagging: rules + current model on sentences from corpus/labels (repeated to size, read as
+one document), in one process and in a pool over every core. Re-tag: `findings retag --all` on a copy of a
 refreshed warehouse (--warehouse), end to end in a fresh process: reading stored sentences,
 loading the tagger, starting the workers, tagging and writing every batch. Training: the retrain fit on N labels
 (the project's labels, repeated with their text varied to reach N).
@@ -22,13 +22,15 @@ from pathlib import Path
 
 from findings.models import train
 from findings.models.labels import Label, project_labels
+from findings.models.tagging import neighbours
 from findings.warehouse import db
 
 
-def _tag_chunk(chunk: list[tuple[str, str | None]]) -> int:
+def _tag_chunk(chunk: list[tuple]) -> int:
+    """Tag (text, section, before, after) rows."""
     from findings.flows.worker import tagger
 
-    tagger().tag([c[0] for c in chunk], [c[1] for c in chunk])
+    tagger().tag(*([c[k] for c in chunk] for k in range(4)))
     return len(chunk)
 
 
@@ -58,15 +60,18 @@ def main() -> None:
     if args.warehouse:
         _warehouse_retag(args.warehouse)
     labels = project_labels()
-    rows = [(l.text, l.section) for l in labels]
-    rows = (rows * (args.sentences // len(rows) + 1))[: args.sentences]
+    # The labelled sentences read as one long document, each the others' neighbours, as
+    # ingest and re-tag give a document's sentences (their neighbours mostly in the batch).
+    texts = ([l.text for l in labels] * (args.sentences // len(labels) + 1))[: args.sentences]
+    sections = ([l.section for l in labels] * (args.sentences // len(labels) + 1))[: args.sentences]
+    rows = list(zip(texts, sections, *neighbours(texts)))
 
     from findings.flows.worker import tagger
 
     t = tagger()
-    t.tag([r[0] for r in rows[:500]], [r[1] for r in rows[:500]])  # warm up
+    _tag_chunk(rows[:500])  # warm up
     start = time.perf_counter()
-    t.tag([r[0] for r in rows], [r[1] for r in rows])
+    _tag_chunk(rows)
     one = len(rows) / (time.perf_counter() - start)
     print(f"re-tag, 1 process:   {one:,.0f} sentences/s ({len(rows):,} sentences, {t.version})")
     workers = os.cpu_count() or 1

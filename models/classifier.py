@@ -1,7 +1,7 @@
 """The theme and sentiment classifier (trained with scikit-learn).
 
-Features (features.py): word and character n-grams of the sentence, its section heading, and
-what the rules saw. Themes: one logistic regression per theme, Platt-calibrated on
+Features (features.py): word and character n-grams of the sentence, its section heading,
+what the rules saw, and the sentences either side of it. Themes: one logistic regression per theme, Platt-calibrated on
 out-of-fold scores (folds grouped by document) with a threshold chosen on the same
 calibrated out-of-fold probabilities. Sentiment: one multinomial logistic regression over
 the 4 classes (it beat one-vs-rest on the rare mixed class).
@@ -25,14 +25,15 @@ import numpy as np
 
 from findings.rules.tagger import THEMES
 
-from .features import VECTORIZERS, Features
+from .features import VECTORIZERS, Context, Features
 
 ARRAYS_FILE = "model.npz"
 STATE_FILE = "model.json"
 VOCABULARY_FILE = "vocabularies.json"
 CARD_FILE = "card.json"
 PARAMS = {"C_theme": 4.0, "C_sentiment": 2.0, "word_ngrams": [1, 2], "char_ngrams": [3, 5], "min_df": 2,
-          "max_char_features": 30000, "cv_folds": 3}
+          "max_char_features": 30000, "cv_folds": 3,
+          "context_weight": 0.3}
 
 
 @dataclass
@@ -66,13 +67,13 @@ class ThemeModel:
     # --- training ---------------------------------------------------------------------
     @classmethod
     def train(cls, version: str, texts, sections, rule_tags, themes: list[list[str]], sentiments: list[str],
-              groups: list[str], params: dict | None = None) -> tuple["ThemeModel", dict]:
+              groups: list[str], params: dict | None = None, context: Context | None = None) -> tuple["ThemeModel", dict]:
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import GroupKFold
 
         params = {**PARAMS, **(params or {})}
         features = Features(params).fit(texts, sections)
-        X = features.transform(texts, sections, rule_tags)
+        X = features.transform(texts, sections, rule_tags, context)
         folds = list(GroupKFold(n_splits=min(params["cv_folds"], len(set(groups)))).split(X, groups=groups))
         # The 11 theme models and the sentiment model are independent; liblinear and lbfgs
         # release the GIL, so threads fit them on every core (retraining on 10k labels in
@@ -113,8 +114,12 @@ class ThemeModel:
         z /= z.sum(axis=1, keepdims=True)
         return z
 
-    def predict(self, texts, sections, rule_tags) -> list[Prediction]:
-        X = self.features.transform(texts, sections, rule_tags)
+    @property
+    def uses_context(self) -> bool:
+        return bool(self.features.params.get("context_weight"))
+
+    def predict(self, texts, sections, rule_tags, context: Context | None = None) -> list[Prediction]:
+        X = self.features.transform(texts, sections, rule_tags, context)
         probs = self.theme_probabilities(X)
         sent = self.sentiment_probabilities(X)
         classes = self.weights.classes
@@ -163,8 +168,10 @@ def _fit_theme(X, y: np.ndarray, folds: list, C: float) -> tuple[tuple | None, f
 
     if y.sum() < 5 or (len(y) - y.sum()) < 5:
         return None, 1.0, None
-    # dual liblinear: fast when features outnumber sentences, as here
-    make = lambda: LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True)
+    # dual liblinear: fast when features outnumber sentences, as here; it visits sentences in
+    # a random order, seeded so the same labels give the same model (to ~1e-5: fits in other
+    # threads draw from the same C generator)
+    make = lambda: LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True, random_state=0)
     # Out-of-fold scores (grouped by document) serve twice: to fit the Platt calibration
     # of the final model and to choose the theme's threshold.
     oof = np.zeros(len(y))

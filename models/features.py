@@ -1,16 +1,19 @@
 """Features of a sentence for the classifier: word 1-2-grams and character 3-5-grams of its
-text (TF-IDF), the words of its section heading, and what the rules saw (themes that fired,
-strong themes, and the cue weights, contrast and clause polarity behind the rules' sentiment).
+text (TF-IDF), the words of its section heading, what the rules saw (themes that fired,
+strong themes, and the cue weights, contrast and clause polarity behind the rules' sentiment),
+and its context: the words of the sentences before and after it and the themes the rules
+found there.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from findings.rules.tagger import SENTIMENTS, THEMES, RuleTags
+from findings.rules.tagger import SENTIMENTS, THEMES, RuleTagger, RuleTags
 
 VECTORIZERS = ("word", "char", "section")
 
@@ -27,6 +30,41 @@ def rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
                 float(pos + neg == 0)]
         rows.append(row)
     return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(rule_tags), 2 * len(THEMES) + len(SENTIMENTS) + 9))
+
+
+@dataclass
+class Context:
+    """The sentences before and after each sentence in its document ("" at either end), and
+    the themes the rules found in them. A finding often names its subject only in the
+    sentence before ("However, this is not yet embedded."); the codebook has annotators read
+    the neighbours to resolve such words, so the model reads them too."""
+    before: list[str]
+    after: list[str]
+    before_hits: list[set[str]]
+    after_hits: list[set[str]]
+
+    @classmethod
+    def empty(cls, n: int) -> "Context":
+        return cls([""] * n, [""] * n, [set()] * n, [set()] * n)
+
+    @classmethod
+    def of(cls, rules: RuleTagger, texts: list[str], rule_tags: list[RuleTags], before: list[str | None] | None,
+           after: list[str | None] | None) -> "Context":
+        """Neighbours' rule hits come from `rule_tags` where a neighbour is itself in `texts`
+        (consecutive sentences of a document, as tagging gives them); the rest are tagged here."""
+        before = [b or "" for b in (before or [""] * len(texts))]
+        after = [a or "" for a in (after or [""] * len(texts))]
+        hits = {text: set(rt.hits) for text, rt in zip(texts, rule_tags)}
+        missing = list(dict.fromkeys(t for t in before + after if t and t not in hits))
+        hits.update((text, set(rt.hits)) for text, rt in zip(missing, rules.tag(missing)))
+        hits[""] = set()
+        return cls(before, after, [hits[b] for b in before], [hits[a] for a in after])
+
+
+def context_hits(context: Context) -> sp.csr_matrix:
+    return sp.csr_matrix(np.array([[t in hits for hits in (b, a) for t in THEMES]
+                                   for b, a in zip(context.before_hits, context.after_hits)],
+                                  dtype=np.float64).reshape(len(context.before), 2 * len(THEMES)))
 
 
 class Features:
@@ -64,9 +102,25 @@ class Features:
         self._forget_words()
         return self
 
-    def transform(self, texts, sections, rule_tags) -> sp.csr_matrix:
-        return sp.hstack([self.word_transform(texts), self.char_transform(texts),
-                          0.5 * self.section_transform(sections), rule_features(rule_tags)]).tocsr()
+    def transform(self, texts, sections, rule_tags, context: Context | None = None) -> sp.csr_matrix:
+        """The feature matrix; a model trained without context (context_weight 0, models
+        before m005) gets none, and a sentence without known neighbours gets empty ones."""
+        weight = self.params.get("context_weight", 0.0)
+        if not weight:
+            words = self.word_transform(texts)
+            around = []
+        else:
+            context = context or Context.empty(len(texts))
+            # Neighbours are mostly sentences of the same batch: each distinct text once.
+            rows: dict[str, int] = {}
+            for text in (*texts, *context.before, *context.after):
+                rows.setdefault(text, len(rows))
+            every = self.word_transform(list(rows))
+            words = every[[rows[t] for t in texts]]
+            neighbours = every[[rows[t] for t in context.before]] + every[[rows[t] for t in context.after]]
+            around = [weight * neighbours, weight * context_hits(context)]
+        return sp.hstack([words, self.char_transform(texts), 0.5 * self.section_transform(sections),
+                          rule_features(rule_tags), *around]).tocsr()
 
     def word_transform(self, texts) -> sp.csr_matrix:
         low, high = self.params["word_ngrams"]

@@ -32,6 +32,8 @@ class Label:
     document_id: str | None = None    # sha256 of the document's bytes
     sentence_id: str | None = None
     section: str | None = None
+    before: str | None = None         # the sentences either side in the document: annotators read
+    after: str | None = None          # them to resolve pronouns, and the model uses them too
     annotator: str = "unknown"
     labelled_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
 
@@ -150,7 +152,8 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
             id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
             text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,
             document=document, document_id=row.get("document_id") or None, sentence_id=row.get("sentence_id") or None,
-            section=row.get("section") or None, annotator=annotator or row.get("annotator") or "unknown",
+            section=row.get("section") or None, before=row.get("before") or None, after=row.get("after") or None,
+            annotator=annotator or row.get("annotator") or "unknown",
             labelled_at=row.get("labelled_at") or datetime.now().isoformat(timespec="seconds")))
     if errors:
         shown = "\n  ".join(errors[:20])

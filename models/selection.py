@@ -8,20 +8,23 @@ import numpy as np
 
 from findings.rules.tagger import THEMES, default_tagger
 
+from .features import Context
 from .labels import Label
 
 
-def rank(rows: list[tuple[str, str, str | None]], model, labels: list[Label], n: int) -> list[dict]:
-    """rows: (sentence_id, text, section) of unlabelled, non-boilerplate sentences."""
-    texts = [r[1] for r in rows]
-    sections = [r[2] for r in rows]
-    rule_tags = default_tagger().tag(texts, sections)
+def rank(rows: list[tuple], model, labels: list[Label], n: int) -> list[dict]:
+    """rows: (sentence_id, text, section, before, after) of unlabelled, non-boilerplate
+    sentences; before and after are the sentences either side in the document."""
+    texts, sections, before, after = ([r[k] for r in rows] for k in range(1, 5))
+    rules = default_tagger()
+    rule_tags = rules.tag(texts, sections)
     counts = Counter(t for l in labels for t in l.themes)
     rarity = {t: 1.0 / np.sqrt(1 + counts.get(t, 0)) for t in THEMES}
     if model is not None:
-        preds = model.predict(texts, sections, rule_tags)
+        context = Context.of(rules, texts, rule_tags, before, after) if model.uses_context else None
+        preds = model.predict(texts, sections, rule_tags, context)
     out = []
-    for i, (sid, text, section) in enumerate(rows):
+    for i, (sid, text, section, *_) in enumerate(rows):
         rt = rule_tags[i]
         if rt.boilerplate:
             continue
@@ -46,7 +49,8 @@ def rank(rows: list[tuple[str, str, str | None]], model, labels: list[Label], n:
         if few:
             reasons.append("few labels for " + ", ".join(sorted(few)))
         score += sum(rarity[t] for t in set(suggested) | rule_themes)
-        out.append({"sentence_id": sid, "section": section, "text": text, "score": round(score, 3),
+        out.append({"sentence_id": sid, "section": section, "before": before[i], "text": text, "after": after[i],
+                    "score": round(score, 3),
                     "suggested_themes": ",".join(t for t in THEMES if t in set(suggested)), "suggested_sentiment": sentiment,
                     "reason": "; ".join(reasons) or "coverage"})
     out.sort(key=lambda r: -r["score"])

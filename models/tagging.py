@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from findings.rules.tagger import THEMES, RuleTagger, default_tagger
 
+from .features import Context
+
 
 @dataclass
 class ThemeTag:
@@ -36,6 +38,13 @@ def tagger_version(rules_version: str, model_version: str | None) -> str:
     return f"rules-{rules_version}+model-{model_version or 'none'}"
 
 
+def neighbours(texts: list[str]) -> tuple[list[str | None], list[str | None]]:
+    """The sentences before and after each of a document's sentences, in order."""
+    if not texts:
+        return [], []
+    return [None, *texts[:-1]], [*texts[1:], None]
+
+
 class Tagger:
     def __init__(self, rules: RuleTagger | None = None, model=None):
         self.rules = rules or default_tagger()
@@ -45,9 +54,15 @@ class Tagger:
     def version(self) -> str:
         return tagger_version(self.rules.version, self.model.version if self.model else None)
 
-    def tag(self, texts: list[str], sections: list[str | None]) -> list[SentenceTags]:
+    def tag(self, texts: list[str], sections: list[str | None], before: list[str | None] | None = None,
+            after: list[str | None] | None = None) -> list[SentenceTags]:
+        """Tags of each sentence; `before` and `after` are the sentences either side of each
+        in its document (None at the ends; see `neighbours`), which the model reads too."""
         rule_tags = self.rules.tag(texts, sections)
-        predictions = self.model.predict(texts, sections, rule_tags) if self.model and texts else None
+        predictions = None
+        if self.model and texts:
+            context = Context.of(self.rules, texts, rule_tags, before, after) if self.model.uses_context else None
+            predictions = self.model.predict(texts, sections, rule_tags, context)
         out = []
         for i, rt in enumerate(rule_tags):
             tags = SentenceTags(

@@ -14,6 +14,7 @@ from findings.rules.tagger import CORE_THEMES, SENTIMENTS, THEMES, default_tagge
 
 from . import registry
 from .classifier import ThemeModel
+from .features import Context
 from .labels import SPLIT_FILE, Label, data_hash, is_test
 from .tagging import Tagger
 
@@ -28,17 +29,19 @@ def split(labels: list[Label]) -> tuple[list[Label], list[Label]]:
 def fit(train: list[Label], version: str, params: dict | None = None) -> tuple[ThemeModel, dict]:
     texts = [l.text for l in train]
     sections = [l.section for l in train]
-    rule_tags = default_tagger().tag(texts, sections)
+    rules = default_tagger()
+    rule_tags = rules.tag(texts, sections)
+    context = Context.of(rules, texts, rule_tags, [l.before for l in train], [l.after for l in train])
     groups = [l.document or l.id for l in train]
     return ThemeModel.train(version, texts, sections, rule_tags, [l.themes for l in train],
-                            [l.sentiment for l in train], groups, params)
+                            [l.sentiment for l in train], groups, params, context)
 
 
 def evaluate(model: ThemeModel | None, test: list[Label]) -> dict:
     """Per-theme precision/recall/F1 of the final tags (rules combined with the model, as
     stored in the warehouse) and sentiment metrics, on labelled test sentences."""
     tagger = Tagger(model=model)
-    tags = tagger.tag([l.text for l in test], [l.section for l in test])
+    tags = tagger.tag([l.text for l in test], [l.section for l in test], [l.before for l in test], [l.after for l in test])
     out: dict = {"n": len(test), "themes": {}}
     for theme in THEMES:
         y = np.array([theme in l.themes for l in test])

@@ -11,6 +11,7 @@ import pytest
 
 from findings.models import registry, train
 from findings.models.classifier import ThemeModel
+from findings.models.features import Context
 from findings.models.labels import LabelError, project_labels, read_label_file
 from findings.models.tagging import Tagger
 from findings.rules.tagger import SENTIMENTS, THEMES
@@ -54,14 +55,38 @@ def test_model_finds_a_front_door_finding_without_front_door_words():
     assert tags.sentiment == "negative"
 
 
+def test_the_model_reads_the_sentences_either_side():
+    """A finding that names its subject only in the sentence before it ("this") leans to
+    that sentence's theme, as an annotator reading by the codebook would label it."""
+    tagger = Tagger(model=registry.load_current())
+    assert tagger.model.uses_context
+    text, rules = ["However, this is not yet embedded."], tagger.rules
+
+    def probability(before: str | None, theme: str) -> float:
+        context = Context.of(rules, text, rules.tag(text), [before], [None])
+        return tagger.model.predict(text, [None], rules.tag(text), context)[0].probabilities[theme]
+
+    early_help = "The early help offer has been redesigned and families now get help sooner."
+    care_leavers = "Personal advisers keep in touch with care leavers."
+    assert probability(early_help, "early_help") > 3 * probability(None, "early_help")
+    assert probability(care_leavers, "care_leavers") > 3 * probability(None, "care_leavers")
+    assert probability(care_leavers, "early_help") < probability(early_help, "early_help")
+
+
 def test_training_is_reproducible_and_round_trips_without_pickle(labels, tmp_path):
     small = [l for l in labels if not l.document.startswith("seeds/")][:600]
     model, info = train.fit(small, "mtest")
+    refit, _ = train.fit(small, "mtest")
+    # Same labels, same model: liblinear is seeded; threads fitting at once share its random
+    # generator, which leaves differences around 1e-5.
+    assert np.allclose(model.weights.theme_coef, refit.weights.theme_coef, rtol=0, atol=1e-3)
+    assert model.thresholds == refit.thresholds
     model.save(tmp_path / "m", {"params": info["params"]})
     again = ThemeModel.load(tmp_path / "m")
-    texts = [l.text for l in labels[-50:]]
-    a = model.predict(texts, [None] * 50, Tagger().rules.tag(texts))
-    b = again.predict(texts, [None] * 50, Tagger().rules.tag(texts))
+    texts, rules = [l.text for l in labels[-50:]], Tagger().rules
+    context = Context.of(rules, texts, rules.tag(texts), [l.before for l in labels[-50:]], [l.after for l in labels[-50:]])
+    a = model.predict(texts, [None] * 50, rules.tag(texts), context)
+    b = again.predict(texts, [None] * 50, rules.tag(texts), context)
     assert [p.probabilities for p in a] == [p.probabilities for p in b]
     assert [(p.sentiment, p.sentiment_score) for p in a] == [(p.sentiment, p.sentiment_score) for p in b]
 

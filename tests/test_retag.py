@@ -38,6 +38,16 @@ def test_retag_in_a_pool_equals_tagging_in_one_process(seeds_warehouse, tmp_path
         assert db.stale_tag_count(con, tagger_version()) == 0
 
 
+def test_a_retag_gives_the_tags_the_refresh_stored(seeds_warehouse, tmp_path):
+    """Ingest tags a document's sentences with their neighbours in reading order; a re-tag
+    reads the same neighbours back from the warehouse, so nothing changes."""
+    copy = tmp_path / "again.duckdb"
+    shutil.copy(seeds_warehouse, copy)
+    with tag_chunks(2) as tag:
+        db.retag(copy, tagger_version(), tag, only_stale=False, chunk=100, batch=300)
+    assert _tags(copy) == _tags(seeds_warehouse)
+
+
 def test_workers_are_forked_from_a_process_without_threads_and_tag_the_same(seeds_warehouse, tmp_path):
     one, forked = tmp_path / "one.duckdb", tmp_path / "forked.duckdb"
     shutil.copy(seeds_warehouse, one)

@@ -182,20 +182,25 @@ def save_file_stats(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, int, i
 
 def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], Iterable[TagTables]], only_stale: bool = True,
           chunk: int = 1000, batch: int = 10000, progress=None) -> int:
-    """Re-tag stored sentences from their text and section, without re-reading documents.
-    `tag_chunks` maps chunks of `chunk` (sentence_ids, text, section) rows to their TagTables
-    in order (flows.worker.tag_chunks: in this process or a pool of processes) under
-    `version`. Finished chunks are written `batch` sentences at a time, each batch in one
+    """Re-tag stored sentences from their text, section and neighbours, without re-reading
+    documents. `tag_chunks` maps chunks of `chunk` (sentence_ids, text, section, before,
+    after) rows to their TagTables in order (flows.worker.tag_chunks: in this process or a
+    pool of processes) under `version`. Finished chunks are written `batch` sentences at a time, each batch in one
     transaction; the warehouse file is held only while a batch is written, not while it is
     tagged, so read-only queries get in between batches."""
-    where = "WHERE t.tagger_version IS DISTINCT FROM $1" if only_stale else ""
+    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
-        # Tags depend only on a sentence's text and section: repeated sentences (standard
-        # wording across reports) are tagged once.
-        rows = con.execute(f"""SELECT list(s.sentence_id ORDER BY s.sentence_id), s.text, s.section FROM store.sentences s
-                               LEFT JOIN store.sentence_tags t USING (sentence_id) {where}
-                               GROUP BY s.text, s.section ORDER BY min(s.sentence_id)""",
-                           [version] if only_stale else []).fetchall()
+        # Tags depend only on a sentence's text, section and neighbours (the sentences before
+        # and after it): repeated runs of standard wording are tagged once. In document
+        # order, so a chunk holds most of its sentences' neighbours (flows.worker).
+        rows = con.execute(f"""
+            WITH ordered AS (
+                SELECT s.sentence_id, s.text, s.section, lag(s.text) OVER w AS before, lead(s.text) OVER w AS after,
+                       t.tagger_version
+                FROM store.sentences s LEFT JOIN store.sentence_tags t USING (sentence_id)
+                WINDOW w AS (PARTITION BY s.document_id ORDER BY s.sentence_index))
+            SELECT list(sentence_id ORDER BY sentence_id), text, section, before, after FROM ordered {where}
+            GROUP BY text, section, before, after ORDER BY min(sentence_id)""", [version] if only_stale else []).fetchall()
     total = sum(len(r[0]) for r in rows)
     chunks = [rows[start:start + chunk] for start in range(0, len(rows), chunk)]
     done, pending = 0, []
