@@ -155,16 +155,14 @@ def cmd_labels_export(args) -> int:
     from findings.models.labels import project_labels
     from findings.models.registry import load_current
     from findings.models.selection import rank
-    from findings.warehouse.db import connect
+    from findings.warehouse.db import NEIGHBOURS, connect
 
     wh = _warehouse(args)
     con = connect(wh, read_only=True, wait=30)
     try:
-        rows = con.execute("""WITH ordered AS (
-                SELECT s.sentence_id, s.text, s.section, lag(s.text) OVER w AS before, lead(s.text) OVER w AS after
-                FROM store.sentences s WINDOW w AS (PARTITION BY s.document_id ORDER BY s.sentence_index))
-            SELECT o.* FROM ordered o JOIN store.sentence_tags t USING (sentence_id)
-            WHERE NOT t.boilerplate AND o.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
+        rows = con.execute(f"""SELECT s.sentence_id, s.text, s.section, n.before, n.after FROM store.sentences s
+            JOIN store.sentence_tags t USING (sentence_id) JOIN ({NEIGHBOURS}) n USING (sentence_id)
+            WHERE NOT t.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
             USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)""").fetchall()
         meta = {r[0]: r[1:] for r in con.execute(
             "SELECT s.sentence_id, s.document_id, d.source FROM store.sentences s JOIN store.documents d USING (document_id)").fetchall()}

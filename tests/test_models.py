@@ -16,6 +16,7 @@ from findings.models.labels import LabelError, project_labels, read_label_file
 from findings.models.tagging import Tagger
 from findings.rules.tagger import SENTIMENTS, THEMES
 from findings.warehouse.db import query
+from findings.warehouse.labels import imported_labels
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +125,7 @@ def test_export_import_round_trip_makes_label_tags(seeds_warehouse, tmp_path):
     assert out.returncode == 0, out.stderr
     rows = [json.loads(l) for l in (tmp_path / "next.jsonl").read_text().splitlines()]
     assert len(rows) == 5 and all(r["sentence_id"] and r["reason"] for r in rows)
+    assert all(r["before"] or r["after"] for r in rows)  # the sentences either side, to read it by
     for r in rows:
         r.update(themes="leadership", sentiment="neutral", boilerplate="false")
     filled = tmp_path / "filled.jsonl"
@@ -133,6 +135,10 @@ def test_export_import_round_trip_makes_label_tags(seeds_warehouse, tmp_path):
     ids = ", ".join(f"'{r['sentence_id']}'" for r in rows)
     got = query(seeds_warehouse, f"SELECT DISTINCT source, detail FROM finding_themes WHERE sentence_id IN ({ids})")[1]
     assert got == [("label", "analyst-1")]
+    # Retraining reads an imported label's neighbours from the warehouse, as tagging does.
+    imported = {l.sentence_id: l for l in imported_labels(seeds_warehouse)}
+    assert [(imported[r["sentence_id"]].before, imported[r["sentence_id"]].after) for r in rows] == \
+        [(r["before"], r["after"]) for r in rows]
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({**rows[0], "themes": "nonsense"}))
     out = run("labels", "import", str(bad))

@@ -18,6 +18,10 @@ HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views.sql"
 DEFAULT_WAREHOUSE = Path("warehouse/findings.duckdb")
+# Each stored sentence's neighbours in its document (NULL at either end): the model reads
+# them as context, so re-tagging, label export and imported labels all take them from here.
+NEIGHBOURS = """SELECT sentence_id, lag(text) OVER w AS before, lead(text) OVER w AS after FROM store.sentences
+                WINDOW w AS (PARTITION BY document_id ORDER BY sentence_index)"""
 
 
 def default_path() -> Path:
@@ -188,19 +192,16 @@ def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], It
     pool of processes) under `version`. Finished chunks are written `batch` sentences at a time, each batch in one
     transaction; the warehouse file is held only while a batch is written, not while it is
     tagged, so read-only queries get in between batches."""
-    where = "WHERE tagger_version IS DISTINCT FROM $1" if only_stale else ""
+    where = "WHERE t.tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
         # Tags depend only on a sentence's text, section and neighbours (the sentences before
         # and after it): repeated runs of standard wording are tagged once. In document
         # order, so a chunk holds most of its sentences' neighbours (flows.worker).
         rows = con.execute(f"""
-            WITH ordered AS (
-                SELECT s.sentence_id, s.text, s.section, lag(s.text) OVER w AS before, lead(s.text) OVER w AS after,
-                       t.tagger_version
-                FROM store.sentences s LEFT JOIN store.sentence_tags t USING (sentence_id)
-                WINDOW w AS (PARTITION BY s.document_id ORDER BY s.sentence_index))
-            SELECT list(sentence_id ORDER BY sentence_id), text, section, before, after FROM ordered {where}
-            GROUP BY text, section, before, after ORDER BY min(sentence_id)""", [version] if only_stale else []).fetchall()
+            SELECT list(s.sentence_id ORDER BY s.sentence_id), s.text, s.section, n.before, n.after
+            FROM store.sentences s JOIN ({NEIGHBOURS}) n USING (sentence_id) LEFT JOIN store.sentence_tags t USING (sentence_id)
+            {where} GROUP BY s.text, s.section, n.before, n.after ORDER BY min(s.sentence_id)""",
+                           [version] if only_stale else []).fetchall()
     total = sum(len(r[0]) for r in rows)
     chunks = [rows[start:start + chunk] for start in range(0, len(rows), chunk)]
     done, pending = 0, []

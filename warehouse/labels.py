@@ -49,13 +49,10 @@ def imported_labels(path: Path) -> list[Label]:
     try:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'store' AND table_name = 'labels'").fetchone()[0]:
             return []
-        # The labelled sentence's neighbours in its document, which the model reads too.
-        rows = con.execute("""
-            WITH ordered AS (SELECT sentence_id, lag(text) OVER w AS before, lead(text) OVER w AS after FROM store.sentences
-                             WINDOW w AS (PARTITION BY document_id ORDER BY sentence_index))
+        rows = con.execute(f"""
             SELECT l.label_id, l.text, l.themes, l.sentiment, l.boilerplate, l.document, l.document_id, l.sentence_id,
-                   l.section, o.before, o.after, l.annotator, strftime(l.labelled_at, '%Y-%m-%dT%H:%M:%S')
-            FROM store.labels l LEFT JOIN ordered o USING (sentence_id) WHERE l.origin = 'import'""").fetchall()
+                   l.section, n.before, n.after, l.annotator, strftime(l.labelled_at, '%Y-%m-%dT%H:%M:%S')
+            FROM store.labels l LEFT JOIN ({db.NEIGHBOURS}) n USING (sentence_id) WHERE l.origin = 'import'""").fetchall()
     finally:
         con.close()
     return [Label(id=r[0], text=r[1], themes=list(r[2]), sentiment=r[3], boilerplate=r[4], document=r[5], document_id=r[6],
