@@ -1,8 +1,8 @@
 """Features of a sentence for the classifier: word 1-2-grams and character 3-5-grams of its
 text (TF-IDF), the words of its section heading, what the rules saw (themes that fired,
 strong themes, and the cue weights, contrast and clause polarity behind the rules' sentiment),
-and its context: the words of the sentences before and after it and the themes the rules
-found there.
+and its context: the words of the sentences just before and after it, and the themes the
+rules found in the two sentences each side.
 """
 from __future__ import annotations
 
@@ -32,39 +32,52 @@ def rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
     return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(rule_tags), 2 * len(THEMES) + len(SENTIMENTS) + 9))
 
 
+SENTENCES = 2  # neighbours read on each side: the nearest for its words, both for their rule hits
+
+
 @dataclass
 class Context:
-    """The sentences before and after each sentence in its document ("" at either end), and
-    the themes the rules found in them. A finding often names its subject only in the
-    sentence before ("However, this is not yet embedded."); the codebook has annotators read
-    the neighbours to resolve such words, so the model reads them too."""
-    before: list[str]
-    after: list[str]
-    before_hits: list[set[str]]
-    after_hits: list[set[str]]
+    """The sentences before and after each sentence in its document, nearest first ("" past
+    either end), and the themes the rules found in each. A finding often names its subject
+    only in a sentence before it ("However, this is not yet embedded."); the codebook has
+    annotators read the neighbours to resolve such words, so the model reads them too."""
+    before: list[list[str]]
+    after: list[list[str]]
+    hits: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, rules: RuleTagger, texts: list[str], rule_tags: list[RuleTags], before: list | None,
+           after: list | None) -> "Context":
+        """Neighbours' rule hits come from `rule_tags` where a neighbour is itself in `texts`
+        (consecutive sentences of a document, as tagging gives them); the rest are tagged here.
+        A sentence's neighbours may be given as one text (the nearest) or a list."""
+        def padded(sides: list | None) -> list[list[str]]:
+            if not sides:
+                return [[""] * SENTENCES] * len(texts)
+            if not isinstance(sides[0], list):
+                sides = [[side] for side in sides]
+            pad = [""] * SENTENCES
+            return [[n or "" for n in (side + pad)[:SENTENCES]] for side in sides]
+
+        before, after = padded(before), padded(after)
+        hits = {text: set(rt.hits) for text, rt in zip(texts, rule_tags)}
+        missing = list(dict.fromkeys(t for side in before + after for t in side if t and t not in hits))
+        hits.update((text, set(rt.hits)) for text, rt in zip(missing, rules.tag(missing)))
+        hits[""] = set()
+        return cls(before, after, hits)
 
     @classmethod
     def empty(cls, n: int) -> "Context":
-        return cls([""] * n, [""] * n, [set()] * n, [set()] * n)
+        return cls([[""] * SENTENCES] * n, [[""] * SENTENCES] * n, {"": set()})
 
-    @classmethod
-    def of(cls, rules: RuleTagger, texts: list[str], rule_tags: list[RuleTags], before: list[str | None] | None,
-           after: list[str | None] | None) -> "Context":
-        """Neighbours' rule hits come from `rule_tags` where a neighbour is itself in `texts`
-        (consecutive sentences of a document, as tagging gives them); the rest are tagged here."""
-        before = [b or "" for b in (before or [""] * len(texts))]
-        after = [a or "" for a in (after or [""] * len(texts))]
-        hits = {text: set(rt.hits) for text, rt in zip(texts, rule_tags)}
-        missing = list(dict.fromkeys(t for t in before + after if t and t not in hits))
-        hits.update((text, set(rt.hits)) for text, rt in zip(missing, rules.tag(missing)))
-        hits[""] = set()
-        return cls(before, after, [hits[b] for b in before], [hits[a] for a in after])
-
-
-def context_hits(context: Context) -> sp.csr_matrix:
-    return sp.csr_matrix(np.array([[t in hits for hits in (b, a) for t in THEMES]
-                                   for b, a in zip(context.before_hits, context.after_hits)],
-                                  dtype=np.float64).reshape(len(context.before), 2 * len(THEMES)))
+    def rule_hits(self, sentences: int) -> sp.csr_matrix:
+        """Per neighbour, nearest first (before, after, then the next pair out): one column per
+        theme its rules found."""
+        texts = list(self.hits)
+        index = {text: i for i, text in enumerate(texts)}
+        themes = np.array([[t in self.hits[text] for t in THEMES] for text in texts], dtype=np.float64)
+        columns = [themes[[index[side[k]] for side in sides]] for k in range(sentences) for sides in (self.before, self.after)]
+        return sp.csr_matrix(np.hstack(columns).reshape(len(self.before), 2 * sentences * len(THEMES)))
 
 
 class Features:
@@ -111,16 +124,24 @@ class Features:
             around = []
         else:
             context = context or Context.empty(len(texts))
+            before, after = [b[0] for b in context.before], [a[0] for a in context.after]
             # Neighbours are mostly sentences of the same batch: each distinct text once.
             rows: dict[str, int] = {}
-            for text in (*texts, *context.before, *context.after):
+            for text in (*texts, *before, *after):
                 rows.setdefault(text, len(rows))
             every = self.word_transform(list(rows))
             words = every[[rows[t] for t in texts]]
-            neighbours = every[[rows[t] for t in context.before]] + every[[rows[t] for t in context.after]]
-            around = [weight * neighbours, weight * context_hits(context)]
+            neighbours = every[[rows[t] for t in before]] + every[[rows[t] for t in after]]
+            # m005 read the rule hits of one sentence each side; later models read two.
+            around = [weight * neighbours, weight * context.rule_hits(self.params.get("context_sentences", 1))]
         return sp.hstack([words, self.char_transform(texts), 0.5 * self.section_transform(sections),
                           rule_features(rule_tags), *around]).tocsr()
+
+    def context_width(self) -> int:
+        """How many of `transform`'s columns (the last ones) describe the context."""
+        if not self.params.get("context_weight"):
+            return 0
+        return len(self.vocab["word"]) + 2 * self.params.get("context_sentences", 1) * len(THEMES)
 
     def word_transform(self, texts) -> sp.csr_matrix:
         low, high = self.params["word_ngrams"]

@@ -32,8 +32,9 @@ class Label:
     document_id: str | None = None    # sha256 of the document's bytes
     sentence_id: str | None = None
     section: str | None = None
-    before: str | None = None         # the sentences either side in the document: annotators read
-    after: str | None = None          # them to resolve pronouns, and the model uses them too
+    before: list[str | None] = field(default_factory=list)  # the sentences either side in the document,
+    after: list[str | None] = field(default_factory=list)   # nearest first: annotators read them to
+    # resolve pronouns, and the model reads them too
     annotator: str = "unknown"
     labelled_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
 
@@ -96,6 +97,13 @@ def _parse_themes(value) -> list[str]:
     return [v.strip() for v in value.replace(";", ",").replace("|", ",").split(",") if v.strip()]
 
 
+def _sides(value) -> list[str]:
+    """A label file's neighbours: the nearest sentence (as exported) or a list, nearest first."""
+    if isinstance(value, list):
+        return value
+    return [value] if value else []
+
+
 def _parse_bool(value) -> bool:
     if isinstance(value, bool):
         return value
@@ -152,7 +160,7 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
             id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
             text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,
             document=document, document_id=row.get("document_id") or None, sentence_id=row.get("sentence_id") or None,
-            section=row.get("section") or None, before=row.get("before") or None, after=row.get("after") or None,
+            section=row.get("section") or None, before=_sides(row.get("before")), after=_sides(row.get("after")),
             annotator=annotator or row.get("annotator") or "unknown",
             labelled_at=row.get("labelled_at") or datetime.now().isoformat(timespec="seconds")))
     if errors:

@@ -14,7 +14,7 @@ from .labels import Label
 
 def rank(rows: list[tuple], model, labels: list[Label], n: int) -> list[dict]:
     """rows: (sentence_id, text, section, before, after) of unlabelled, non-boilerplate
-    sentences; before and after are the sentences either side in the document."""
+    sentences; before and after list the sentences either side in the document, nearest first."""
     texts, sections, before, after = ([r[k] for r in rows] for k in range(1, 5))
     rules = default_tagger()
     rule_tags = rules.tag(texts, sections)
@@ -49,7 +49,8 @@ def rank(rows: list[tuple], model, labels: list[Label], n: int) -> list[dict]:
         if few:
             reasons.append("few labels for " + ", ".join(sorted(few)))
         score += sum(rarity[t] for t in set(suggested) | rule_themes)
-        out.append({"sentence_id": sid, "section": section, "before": before[i], "text": text, "after": after[i],
+        # An analyst reads the nearest sentence each side (the model reads more).
+        out.append({"sentence_id": sid, "section": section, "before": before[i][0], "text": text, "after": after[i][0],
                     "score": round(score, 3),
                     "suggested_themes": ",".join(t for t in THEMES if t in set(suggested)), "suggested_sentiment": sentiment,
                     "reason": "; ".join(reasons) or "coverage"})

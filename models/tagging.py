@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from findings.rules.tagger import THEMES, RuleTagger, default_tagger
 
-from .features import Context
+from .features import SENTENCES, Context
 
 
 @dataclass
@@ -38,11 +38,11 @@ def tagger_version(rules_version: str, model_version: str | None) -> str:
     return f"rules-{rules_version}+model-{model_version or 'none'}"
 
 
-def neighbours(texts: list[str]) -> tuple[list[str | None], list[str | None]]:
-    """The sentences before and after each of a document's sentences, in order."""
-    if not texts:
-        return [], []
-    return [None, *texts[:-1]], [*texts[1:], None]
+def neighbours(texts: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """The sentences before and after each of a document's sentences (given in order),
+    nearest first, as many as the model reads."""
+    before = [texts[max(0, i - SENTENCES):i][::-1] for i in range(len(texts))]
+    return before, [texts[i + 1:i + 1 + SENTENCES] for i in range(len(texts))]
 
 
 class Tagger:
@@ -56,8 +56,8 @@ class Tagger:
 
     def tag(self, texts: list[str], sections: list[str | None], before: list[str | None] | None = None,
             after: list[str | None] | None = None) -> list[SentenceTags]:
-        """Tags of each sentence; `before` and `after` are the sentences either side of each
-        in its document (None at the ends; see `neighbours`), which the model reads too."""
+        """Tags of each sentence; `before` and `after` hold the sentences either side of each
+        in its document, nearest first (see `neighbours`), which the model reads too."""
         rule_tags = self.rules.tag(texts, sections)
         predictions = None
         if self.model and texts:

@@ -137,7 +137,7 @@ def test_export_import_round_trip_makes_label_tags(seeds_warehouse, tmp_path):
     assert got == [("label", "analyst-1")]
     # Retraining reads an imported label's neighbours from the warehouse, as tagging does.
     imported = {l.sentence_id: l for l in imported_labels(seeds_warehouse)}
-    assert [(imported[r["sentence_id"]].before, imported[r["sentence_id"]].after) for r in rows] == \
+    assert [(imported[r["sentence_id"]].before[0], imported[r["sentence_id"]].after[0]) for r in rows] == \
         [(r["before"], r["after"]) for r in rows]
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({**rows[0], "themes": "nonsense"}))

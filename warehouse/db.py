@@ -18,10 +18,11 @@ HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views.sql"
 DEFAULT_WAREHOUSE = Path("warehouse/findings.duckdb")
-# Each stored sentence's neighbours in its document (NULL at either end): the model reads
-# them as context, so re-tagging, label export and imported labels all take them from here.
-NEIGHBOURS = """SELECT sentence_id, lag(text) OVER w AS before, lead(text) OVER w AS after FROM store.sentences
-                WINDOW w AS (PARTITION BY document_id ORDER BY sentence_index)"""
+# Each stored sentence's two neighbours on each side in its document, nearest first (NULL
+# past either end): the model reads them as context, so re-tagging, label export and imported labels all take them from here.
+NEIGHBOURS = """SELECT sentence_id, [lag(text, 1) OVER w, lag(text, 2) OVER w] AS before,
+                       [lead(text, 1) OVER w, lead(text, 2) OVER w] AS after
+                FROM store.sentences WINDOW w AS (PARTITION BY document_id ORDER BY sentence_index)"""
 
 
 def default_path() -> Path:

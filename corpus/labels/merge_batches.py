@@ -3,11 +3,11 @@ second_annotator.jsonl (the second label of double-labelled sentences, for agree
 
     python corpus/labels/merge_batches.py [--context WAREHOUSE]
 
-Each label keeps the sentences before and after it, which the model reads as context. By
-default they are those the annotator saw in the batch; --context takes them from a
-warehouse refreshed over ../shared/corpus instead, so they are what tagging sees under the
-current extraction (batches drawn under an older one may show paragraph numbers or
-headings that extraction now removes).
+Each label keeps the sentences before and after it (lists, nearest first), which the model
+reads as context. By default they are those the annotator saw in the batch, one each side;
+--context takes two each side from a warehouse refreshed over ../shared/corpus instead, so
+they are what tagging sees under the current extraction (batches drawn under an older one
+may show paragraph numbers or headings that extraction now removes).
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from sample_pool import stored_items
+from sample_pool import doc_key, label_id
+
+from findings.warehouse.db import NEIGHBOURS
 
 HERE = Path(__file__).parent
 FIELDS = ("id", "text", "themes", "sentiment", "boilerplate", "document", "document_id", "sentence_id", "section",
@@ -31,8 +33,10 @@ def main() -> None:
     context = {}
     if args.context:
         con = duckdb.connect(args.context, read_only=True)
-        for item in stored_items(con):
-            context.setdefault(item["id"], (item["before"], item["after"]))  # a repeated sentence: its first place
+        rows = con.execute(f"""SELECT d.source, s.text, n.before, n.after FROM store.sentences s JOIN ({NEIGHBOURS}) n
+                               USING (sentence_id) JOIN store.documents d USING (document_id) ORDER BY s.sentence_id""").fetchall()
+        for source, text, before, after in rows:  # a repeated sentence: its first place
+            context.setdefault(label_id(doc_key(source), text), (before, after))
         con.close()
     first: dict[str, dict] = {}
     second: dict[str, dict] = {}
@@ -52,7 +56,7 @@ def main() -> None:
                 continue
             row = {**item, **lab, "sentence_id": None, "annotator": f"agent-{n}",
                    "labelled_at": __import__("datetime").datetime.fromtimestamp(stamp).isoformat(timespec="seconds")}
-            row["before"], row["after"] = context.get(row["id"], (row.get("before"), row.get("after")))
+            row["before"], row["after"] = context.get(row["id"], ([row.get("before")], [row.get("after")]))
             row = {k: row.get(k) for k in FIELDS}
             (second if row["id"] in first else first)[row["id"]] = row
     with (HERE / "labels.jsonl").open("w", encoding="utf-8") as fh:
