@@ -46,18 +46,13 @@ class Context:
     hits: dict[str, set[str]]
 
     @classmethod
-    def of(cls, rules: RuleTagger, texts: list[str], rule_tags: list[RuleTags], before: list | None,
-           after: list | None) -> "Context":
+    def of(cls, rules: RuleTagger, texts: list[str], rule_tags: list[RuleTags], before: list[list[str | None]] | None,
+           after: list[list[str | None]] | None) -> "Context":
         """Neighbours' rule hits come from `rule_tags` where a neighbour is itself in `texts`
-        (consecutive sentences of a document, as tagging gives them); the rest are tagged here.
-        A sentence's neighbours may be given as one text (the nearest) or a list."""
-        def padded(sides: list | None) -> list[list[str]]:
-            if not sides:
-                return [[""] * SENTENCES] * len(texts)
-            if not isinstance(sides[0], list):
-                sides = [[side] for side in sides]
+        (consecutive sentences of a document, as tagging gives them); the rest are tagged here."""
+        def padded(sides: list[list[str | None]] | None) -> list[list[str]]:
             pad = [""] * SENTENCES
-            return [[n or "" for n in (side + pad)[:SENTENCES]] for side in sides]
+            return [[n or "" for n in (side + pad)[:SENTENCES]] for side in (sides or [[]] * len(texts))]
 
         before, after = padded(before), padded(after)
         hits = {text: set(rt.hits) for text, rt in zip(texts, rule_tags)}

@@ -6,23 +6,22 @@ from collections import Counter
 
 import numpy as np
 
-from findings.rules.tagger import THEMES, default_tagger
+from findings.rules.tagger import THEMES
 
-from .features import Context
 from .labels import Label
+from .tagging import Tagger
 
 
 def rank(rows: list[tuple], model, labels: list[Label], n: int) -> list[dict]:
     """rows: (sentence_id, text, section, before, after) of unlabelled, non-boilerplate
     sentences; before and after list the sentences either side in the document, nearest first."""
     texts, sections, before, after = ([r[k] for r in rows] for k in range(1, 5))
-    rules = default_tagger()
-    rule_tags = rules.tag(texts, sections)
+    tagger = Tagger(model=model)
+    rule_tags = tagger.rules.tag(texts, sections)
     counts = Counter(t for l in labels for t in l.themes)
     rarity = {t: 1.0 / np.sqrt(1 + counts.get(t, 0)) for t in THEMES}
     if model is not None:
-        context = Context.of(rules, texts, rule_tags, before, after) if model.uses_context else None
-        preds = model.predict(texts, sections, rule_tags, context)
+        preds = tagger.predict(texts, sections, rule_tags, before, after)
     out = []
     for i, (sid, text, section, *_) in enumerate(rows):
         rt = rule_tags[i]

@@ -54,15 +54,12 @@ class Tagger:
     def version(self) -> str:
         return tagger_version(self.rules.version, self.model.version if self.model else None)
 
-    def tag(self, texts: list[str], sections: list[str | None], before: list[str | None] | None = None,
-            after: list[str | None] | None = None) -> list[SentenceTags]:
+    def tag(self, texts: list[str], sections: list[str | None], before: list[list[str]] | None = None,
+            after: list[list[str]] | None = None) -> list[SentenceTags]:
         """Tags of each sentence; `before` and `after` hold the sentences either side of each
         in its document, nearest first (see `neighbours`), which the model reads too."""
         rule_tags = self.rules.tag(texts, sections)
-        predictions = None
-        if self.model and texts:
-            context = Context.of(self.rules, texts, rule_tags, before, after) if self.model.uses_context else None
-            predictions = self.model.predict(texts, sections, rule_tags, context)
+        predictions = self.predict(texts, sections, rule_tags, before, after) if self.model and texts else None
         out = []
         for i, rt in enumerate(rule_tags):
             tags = SentenceTags(
@@ -89,3 +86,10 @@ class Tagger:
                     tags.sentiment_source = "model"
             out.append(tags)
         return out
+
+    def predict(self, texts: list[str], sections: list[str | None], rule_tags: list, before: list[list[str]] | None = None,
+                after: list[list[str]] | None = None) -> list:
+        """The model's predictions (classifier.Prediction) for sentences the rules have tagged,
+        reading their neighbours if the model was trained to."""
+        context = Context.of(self.rules, texts, rule_tags, before, after) if self.model.uses_context else None
+        return self.model.predict(texts, sections, rule_tags, context)

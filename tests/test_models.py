@@ -64,7 +64,7 @@ def test_the_model_reads_the_sentences_either_side():
     text, rules = ["However, this is not yet embedded."], tagger.rules
 
     def probability(before: str | None, theme: str) -> float:
-        context = Context.of(rules, text, rules.tag(text), [before], [None])
+        context = Context.of(rules, text, rules.tag(text), [[before] if before else []], None)
         return tagger.model.predict(text, [None], rules.tag(text), context)[0].probabilities[theme]
 
     early_help = "The early help offer has been redesigned and families now get help sooner."

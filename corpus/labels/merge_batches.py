@@ -17,9 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from sample_pool import doc_key, label_id
-
-from findings.warehouse.db import NEIGHBOURS
+from sample_pool import stored_items
 
 HERE = Path(__file__).parent
 FIELDS = ("id", "text", "themes", "sentiment", "boilerplate", "document", "document_id", "sentence_id", "section",
@@ -32,12 +30,8 @@ def main() -> None:
     args = ap.parse_args()
     context = {}
     if args.context:
-        con = duckdb.connect(args.context, read_only=True)
-        rows = con.execute(f"""SELECT d.source, s.text, n.before, n.after FROM store.sentences s JOIN ({NEIGHBOURS}) n
-                               USING (sentence_id) JOIN store.documents d USING (document_id) ORDER BY s.sentence_id""").fetchall()
-        for source, text, before, after in rows:  # a repeated sentence: its first place
-            context.setdefault(label_id(doc_key(source), text), (before, after))
-        con.close()
+        for item in stored_items(duckdb.connect(args.context, read_only=True)):  # a repeated sentence: its first place
+            context.setdefault(item["id"], (item["_before"], item["_after"]))
     first: dict[str, dict] = {}
     second: dict[str, dict] = {}
     for batch in sorted(HERE.glob("batches/batch-*.jsonl"), key=lambda p: int(p.stem.split("-")[1])):

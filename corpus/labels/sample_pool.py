@@ -17,6 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from findings.models.labels import Label, is_test, project_labels
+from findings.warehouse.db import NEIGHBOURS
+
 HERE = Path(__file__).parent
 SHARED_PREFIX = "shared/corpus/"
 
@@ -31,20 +34,36 @@ def label_id(document: str, text: str) -> str:
 
 
 def stored_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every sentence of a refreshed warehouse as a batch item: id, document, document_id,
-    section, the sentences before and after it (annotators use them only to resolve what a
-    pronoun refers to) and its text. `_sentence_id` and `_boilerplate` help choose items
-    and are not written to batches."""
-    rows = con.execute("""
-        SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate,
-               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
-        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
+    """Every sentence of a refreshed warehouse as a batch item, in document order: id,
+    document, document_id, section, the sentences just before and after it (annotators use
+    them only to resolve what a pronoun refers to) and its text. The `_` keys help choose
+    items and are not written to batches: `_sentence_id`, `_boilerplate`, and `_before` and
+    `_after`, the two sentences each side, nearest first, that the model reads."""
+    rows = con.execute(f"""
+        SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate, n.before, n.after
+        FROM findings f JOIN ({NEIGHBOURS}) n USING (sentence_id) ORDER BY f.sentence_id""").fetchall()
     items = []
     for sid, source, section, text, document_id, boilerplate, before, after in rows:
         document = doc_key(source)
         items.append({"id": label_id(document, text), "document": document, "document_id": document_id, "section": section,
-                      "before": before, "text": text, "after": after, "_sentence_id": sid, "_boilerplate": boilerplate})
+                      "before": before[0], "text": text, "after": after[0], "_sentence_id": sid, "_boilerplate": boilerplate,
+                      "_before": before, "_after": after})
     return items
+
+
+def unlabelled_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Stored items the project has not labelled, one per label id (a repeated sentence: its
+    first place)."""
+    labelled = {l.id for l in project_labels()}
+    items: dict[str, dict] = {}
+    for item in stored_items(con):
+        if item["id"] not in labelled:
+            items.setdefault(item["id"], item)
+    return list(items.values())
+
+
+def in_test_split(item: dict, split: dict) -> bool:
+    return is_test(Label(id=item["id"], text=item["text"], themes=[], sentiment="neutral", document=item["document"]), split)
 
 
 def write_batches(items: list[dict], batches: int) -> int:
@@ -69,11 +88,11 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(20261123)
     con = duckdb.connect(args.warehouse, read_only=True)
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT f.sentence_id, f.source, f.section, f.text, f.sentence_index, f.document_id,
                coalesce((SELECT list(DISTINCT theme) FROM store.rule_hits h WHERE h.sentence_id = f.sentence_id), []) AS hits,
-               lag(f.text) OVER w AS before, lead(f.text) OVER w AS after
-        FROM findings f WINDOW w AS (PARTITION BY f.document_id ORDER BY f.sentence_index)""").fetchall()
+               n.before[1], n.after[1]
+        FROM findings f JOIN ({NEIGHBOURS}) n USING (sentence_id)""").fetchall()
     seeds = [r for r in rows if "/seeds/" in r[1]]
     ilacs = [r for r in rows if "/seeds/" not in r[1] and len(r[3]) >= 25]
     chosen: dict[str, tuple] = {}

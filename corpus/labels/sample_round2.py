@@ -21,11 +21,11 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from findings.models.labels import Label, is_test, project_labels
+from findings.models.labels import project_labels
 from findings.models.registry import load_current
 from findings.models.selection import rank
 
-from sample_pool import stored_items, write_batches
+from sample_pool import in_test_split, unlabelled_items, write_batches
 
 HERE = Path(__file__).parent
 CONTRAST = re.compile(r"\b(but|however|although|though|whilst|while|despite|yet|nevertheless|except)\b", re.I)
@@ -42,21 +42,16 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(20261124)
     split = yaml.safe_load((HERE / "split.yml").read_text(encoding="utf-8"))
-    labelled = {l.id for l in project_labels()}
-    con = duckdb.connect(args.warehouse, read_only=True)
-    items: dict[str, dict] = {}
-    for item in stored_items(con):
-        if item["id"] not in labelled:
-            items.setdefault(item["id"], item)
-    pool = list(items.values())
-    test = lambda i: is_test(Label(id=i["id"], text=i["text"], themes=[], sentiment="neutral", document=i["document"]), split)
+    pool = unlabelled_items(duckdb.connect(args.warehouse, read_only=True))
+    test = lambda i: in_test_split(i, split)
     seeds = [i for i in pool if i["document"].startswith("seeds/")]
     train = [i for i in pool if not i["document"].startswith("seeds/") and not test(i) and len(i["text"]) >= 25]
     held = [i for i in pool if not i["document"].startswith("seeds/") and test(i) and len(i["text"]) >= 25]
     chosen = {i["id"]: i for i in seeds}
     chosen.update({i["id"]: i for i in rng.sample(held, min(args.random_test, len(held)))})
     by_sid = {i["_sentence_id"]: i for i in train if not i["_boilerplate"]}
-    ranked = rank([(i["_sentence_id"], i["text"], i["section"]) for i in by_sid.values()], load_current(), project_labels(), args.ranked)
+    ranked = rank([(i["_sentence_id"], i["text"], i["section"], i["_before"], i["_after"]) for i in by_sid.values()],
+                  load_current(), project_labels(), args.ranked)
     chosen.update({by_sid[r["sentence_id"]]["id"]: by_sid[r["sentence_id"]] for r in ranked})
     contrast = [i for i in train if CONTRAST.search(i["text"]) and i["id"] not in chosen]
     chosen.update({i["id"]: i for i in rng.sample(contrast, min(args.contrast, len(contrast)))})

@@ -21,11 +21,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from findings.models.labels import Label, is_test, project_labels
 from findings.models.registry import load_current
-from findings.rules.tagger import default_tagger
+from findings.models.tagging import Tagger
 
-from sample_pool import stored_items, write_batches
+from sample_pool import in_test_split, unlabelled_items, write_batches
 
 HERE = Path(__file__).parent
 FOCUS = ("front_door", "early_help")
@@ -42,18 +41,13 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(20261125)
     split = yaml.safe_load((HERE / "split.yml").read_text(encoding="utf-8"))
-    labelled = {l.id for l in project_labels()}
-    con = duckdb.connect(args.warehouse, read_only=True)
-    items: dict[str, dict] = {}
-    for item in stored_items(con):
-        document, text = item["document"], item["text"]
-        if (item["id"] not in labelled and not item["_boilerplate"] and len(text) >= 25 and not document.startswith("seeds/")
-                and not is_test(Label(id=item["id"], text=text, themes=[], sentiment="neutral", document=document), split)):
-            items.setdefault(item["id"], item)
-    pool = list(items.values())
+    pool = [i for i in unlabelled_items(duckdb.connect(args.warehouse, read_only=True))
+            if not i["_boilerplate"] and len(i["text"]) >= 25 and not i["document"].startswith("seeds/")
+            and not in_test_split(i, split)]
     texts, sections = [i["text"] for i in pool], [i["section"] for i in pool]
-    rule_tags = default_tagger().tag(texts, sections)
-    preds = load_current().predict(texts, sections, rule_tags)
+    tagger = Tagger(model=load_current())
+    rule_tags = tagger.rules.tag(texts, sections)
+    preds = tagger.predict(texts, sections, rule_tags, [i["_before"] for i in pool], [i["_after"] for i in pool])
     uncertain, signalled = [], []
     for item, rt, pred in zip(pool, rule_tags, preds):
         closeness = max(1 - abs(pred.probabilities[t] - 0.5) * 2 for t in FOCUS)
