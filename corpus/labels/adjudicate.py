@@ -3,7 +3,7 @@
     python corpus/labels/adjudicate.py draw [--batches 3]   # after merge_batches.py
     python corpus/labels/adjudicate.py merge                # after the adjudicators finish
 
-`draw` writes batches/adjudicate-K.jsonl: every sentence in both labels.jsonl and
+`draw` writes new batches/adjudicate-K.jsonl files: every sentence not yet adjudicated in both labels.jsonl and
 second_annotator.jsonl whose two labels differ (themes, sentiment or boilerplate), with its
 section, neighbouring sentences and both labels, and nothing from any model. An adjudicator
 decides each by the codebook into batches/adjudicated-K.jsonl ({"id", "themes", "sentiment",
@@ -22,6 +22,7 @@ from findings.rules.tagger import SENTIMENTS, THEMES
 
 HERE = Path(__file__).parent
 BATCHES = HERE / "batches"
+ADJUDICATED = HERE / "adjudicated.jsonl"
 
 
 def _key(label) -> tuple:
@@ -34,20 +35,24 @@ def draw(batches: int) -> None:
     for path in BATCHES.glob("batch-*.jsonl"):
         for item in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
             context[item["id"]] = (item.get("before"), item.get("after"))
+    decided = {json.loads(line)["id"] for line in ADJUDICATED.read_text(encoding="utf-8").splitlines() if line.strip()} \
+        if ADJUDICATED.exists() else set()
     items = []
     for second in read_jsonl(SECOND_FILE):
         a = first.get(second.id)
-        if a is None or _key(a) == _key(second):
+        if a is None or _key(a) == _key(second) or a.id in decided:  # decided in an earlier round
             continue
         before, after = context.get(a.id, (None, None))
         items.append({"id": a.id, "section": a.section, "before": before, "text": a.text, "after": after,
                       "label_a": {"themes": a.themes, "sentiment": a.sentiment, "boilerplate": a.boilerplate},
                       "label_b": {"themes": second.themes, "sentiment": second.sentiment, "boilerplate": second.boilerplate}})
+    last = max([int(p.stem.split("-")[1]) for p in BATCHES.glob("adjudicate-*.jsonl")] or [0])
     for k in range(batches):
-        with (BATCHES / f"adjudicate-{k + 1}.jsonl").open("w", encoding="utf-8") as fh:
+        with (BATCHES / f"adjudicate-{last + k + 1}.jsonl").open("w", encoding="utf-8") as fh:
             for item in items[k::batches]:
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(items)} disagreements of {len(read_jsonl(SECOND_FILE))} double-labelled sentences in {batches} batches")
+    print(f"{len(items)} new disagreements of {len(read_jsonl(SECOND_FILE))} double-labelled sentences in batches "
+          f"adjudicate-{last + 1}..{last + batches}")
 
 
 def merge() -> None:
@@ -72,7 +77,7 @@ def merge() -> None:
     if problems or missing:
         print("\n".join(problems[:30] + [f"{len(missing)} disagreements not yet decided"]))
         sys.exit(1)
-    with (HERE / "adjudicated.jsonl").open("w", encoding="utf-8") as fh:
+    with ADJUDICATED.open("w", encoding="utf-8") as fh:
         for d in sorted(decided.values(), key=lambda d: d["id"]):
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
     print(f"{len(decided)} adjudicated labels written to adjudicated.jsonl")
