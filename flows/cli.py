@@ -205,10 +205,10 @@ def cmd_retrain(args) -> int:
     _prefect_env(args.verbose)
     from .retrain import retrain
 
-    result = retrain(warehouse=str(_warehouse(args)), force=args.force)
+    result = retrain(warehouse=str(_warehouse(args)), force=args.force, cv=not args.no_cv)
     m = result["metrics"]
     print(f"trained {result['version']} on {result['train']} labels in {result['seconds']} s; "
-          f"test ({result['test']}): themes macro-F1 {m['macro_f1_all']} (core {m['macro_f1_core']}), "
+          f"sealed split ({result['test']}): themes macro-F1 {m['macro_f1_all']} (core {m['macro_f1_core']}), "
           f"sentiment macro-F1 {m['sentiment']['macro_f1']}")
     print(result["message"] + (f"; re-tagged {result['retagged']} sentences" if result["retagged"] else ""))
     return 0
@@ -217,7 +217,12 @@ def cmd_retrain(args) -> int:
 def cmd_evaluate(args) -> int:
     from findings.models.evaluate import report
 
-    print(report(_warehouse(args) if args.warehouse else None))
+    if args.cv:
+        with _progress_bar("cross-validation", "folds") as progress:
+            text = report(_warehouse(args) if args.warehouse else None, cv=True, progress=progress)
+    else:
+        text = report(_warehouse(args) if args.warehouse else None)
+    print(text)
     return 0
 
 
@@ -288,10 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, promote if not worse, re-tag (Prefect flow).")
     p.add_argument("--warehouse", metavar="FILE")
     p.add_argument("--force", action="store_true", help="promote even if worse than the current model")
+    p.add_argument("--no-cv", action="store_true", help="skip grouped cross-validation (4 more fits) for the model card")
     p.add_argument("--verbose", action="store_true")
 
-    p = add("evaluate", cmd_evaluate, "Print the current model's metrics on the test split beside annotator agreement.")
+    p = add("evaluate", cmd_evaluate, "The current model on the sealed split and in grouped cross-validation, "
+            "with 90%% intervals, beside rules alone and annotator agreement.")
     p.add_argument("--warehouse", metavar="FILE", help="also count how many labelled sentences a refresh found again")
+    p.add_argument("--cv", action="store_true", help="recompute grouped cross-validation now (4 fits) instead of the card's")
 
     p = add("check-extraction", cmd_check_extraction, "Report PDF extraction quality per report format (add -h for options).",
             add_help=False)

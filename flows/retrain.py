@@ -27,14 +27,15 @@ def gather_labels(warehouse: Path | None) -> list[Label]:
 
 
 @task(cache_policy=NONE)
-def train_and_register(labels: list[Label], force: bool) -> dict:
+def train_and_register(labels: list[Label], force: bool, cv: bool = True) -> dict:
     train, test = training.split(labels)
     version = training.next_version()
     started = time.perf_counter()
     model, info = training.fit(train, version)
     seconds = time.perf_counter() - started
     metrics = training.evaluate(model, test)
-    folder = training.register(model, training.card_for(train, test, info, metrics, seconds))
+    folds = training.cross_validate(train) if cv else None
+    folder = training.register(model, training.card_for(train, test, info, metrics, seconds, folds))
     promoted, message = training.promote(version, metrics, test, force=force)
     return {"version": version, "folder": str(folder), "metrics": metrics, "promoted": promoted, "message": message,
             "train": len(train), "test": len(test), "seconds": round(seconds, 1)}
@@ -58,11 +59,11 @@ def retag_warehouse(warehouse: Path) -> int:
 
 
 @flow(name="retrain")
-def retrain(warehouse: str | None = None, force: bool = False) -> dict:
+def retrain(warehouse: str | None = None, force: bool = False, cv: bool = True) -> dict:
     log = get_run_logger()
     wh = Path(warehouse) if warehouse else db.default_path()
     labels = gather_labels(wh)
-    result = train_and_register(labels, force)
+    result = train_and_register(labels, force, cv)
     log.info(result["message"])
     result["retagged"] = retag_warehouse(wh) if result["promoted"] and wh.exists() else 0
     return result

@@ -1,44 +1,39 @@
-"""`findings evaluate`: the current model (rules combined with the classifier) on the fixed
-test split, beside the rules alone and beside the agreement of two annotators on the
-double-labelled sentences (the ceiling a model can reach)."""
+"""`findings evaluate`: how well tags hold on authorities the model has never seen, two ways,
+each with 90% bootstrap intervals, per theme and per sentiment class, beside the rules alone
+and the agreement of two annotators (the ceiling a model can reach):
+
+- the sealed split (split.yml): whole authorities no label had come from when it was drawn,
+  every sentence labelled twice and adjudicated; scored once per candidate model, its errors
+  never read to write rules;
+- cross-validation grouped by authority on the training labels, as computed when the model
+  was trained (its card), or now with `--cv`.
+"""
 from __future__ import annotations
 
-import numpy as np
-from sklearn.metrics import cohen_kappa_score, f1_score
+import json
 
-from findings.rules.tagger import CORE_THEMES, SENTIMENTS, THEMES
+from findings.rules.tagger import SENTIMENTS, THEMES
 
-from . import train
-from .labels import LABELS_FILE, SECOND_FILE, project_labels, read_jsonl
-from .registry import current_version, load_current
+from . import scoring, train
+from .labels import LABELS_FILE, SECOND_FILE, data_hash, project_labels, read_jsonl
+from .registry import REGISTRY, current_version, load_current
 
 
-def agreement() -> dict:
-    """Per-theme F1 of annotator B against annotator A, and sentiment kappa, on the
-    sentences both labelled."""
-    first = {l.id: l for l in read_jsonl(LABELS_FILE)}  # the first annotator's own labels, before adjudication
-    pairs = [(first[s.id], s) for s in read_jsonl(SECOND_FILE) if s.id in first]
-    out: dict = {"n": len(pairs), "themes": {}}
+def agreement(ids: set[str] | None = None) -> dict:
+    """Annotator B scored against annotator A (their own labels, before adjudication) on the
+    sentences both labelled, or on those of them in `ids`."""
+    first = {l.id: l for l in read_jsonl(LABELS_FILE)}
+    pairs = [(first[s.id], s) for s in read_jsonl(SECOND_FILE) if s.id in first and (ids is None or s.id in ids)]
     if not pairs:
-        return out
-    for theme in THEMES:
-        a = np.array([theme in x.themes for x, _ in pairs])
-        b = np.array([theme in y.themes for _, y in pairs])
-        out["themes"][theme] = {"f1": round(float(f1_score(a, b, zero_division=1.0 if not a.any() and not b.any() else 0)), 3),
-                                "support": int(a.sum())}
-    out["macro_f1_core"] = round(float(np.mean([out["themes"][t]["f1"] for t in CORE_THEMES])), 3)
-    out["macro_f1_all"] = round(float(np.mean([out["themes"][t]["f1"] for t in THEMES])), 3)
-    sa, sb = [x.sentiment for x, _ in pairs], [y.sentiment for _, y in pairs]
-    out["sentiment"] = {"kappa": round(float(cohen_kappa_score(sa, sb, labels=list(SENTIMENTS))), 3),
-                        "macro_f1": round(float(f1_score(sa, sb, labels=list(SENTIMENTS), average="macro", zero_division=0)), 3),
-                        "accuracy": round(float(np.mean([x == y for x, y in zip(sa, sb)])), 3)}
-    return out
+        return {"n": 0}
+    return scoring.score([a.themes for a, _ in pairs], [b.themes for _, b in pairs],
+                         [a.sentiment for a, _ in pairs], [b.sentiment for _, b in pairs])
 
 
 def coverage(warehouse) -> dict:
     """How many labelled sentences a refresh of their documents finds again, word for word
-    (the issue's check: a gold sentence must be a sentence in `findings`). Only labels whose
-    document is in the warehouse count."""
+    (a gold sentence must be a sentence in `findings`). Only labels whose document is in the
+    warehouse count."""
     from findings.warehouse.db import query
 
     _, rows = query(warehouse, "SELECT document_id, text FROM store.sentences")
@@ -49,29 +44,89 @@ def coverage(warehouse) -> dict:
     return {"labels": len(labels), "found": len(labels) - len(missed), "missed": missed}
 
 
-def report(warehouse=None) -> str:
-    _, test = train.split(project_labels())
-    model = load_current()
-    rules = train.evaluate(None, test)
-    final = train.evaluate(model, test) if model else rules
-    agree = agreement()
-    lines = [f"test split: {len(test)} labelled sentences from held-out documents; model: {current_version() or 'none (rules only)'}",
-             f"agreement: {agree['n']} sentences labelled by two annotators", "",
-             f"{'theme':<22} {'support':>7} {'P':>6} {'R':>6} {'F1':>6} {'rules F1':>9} {'agreement F1':>13}"]
+def _cell(metrics: dict | None, *keys) -> str:
+    """'0.854 (0.83-0.88)' for a figure and its interval, '' when absent."""
+    if not metrics or metrics.get("n") == 0:
+        return ""
+    value, ci = metrics, metrics
+    for k in keys[:-1]:
+        value, ci = value[k], ci[k]
+    key = keys[-1]
+    point = value[key]
+    interval = ci.get(f"{key}_ci") if isinstance(ci, dict) else None
+    return f"{point:.3f} ({interval[0]:.2f}-{interval[1]:.2f})" if interval else f"{point:.3f}"
+
+
+def table(title: str, columns: dict[str, dict | None]) -> list[str]:
+    """Rows: each theme's F1 (support), the macro-F1s, sentiment macro-F1 and per-class F1;
+    columns: the scores given (model, rules, agreement, ...)."""
+    names = list(columns)
+    width = 20
+    first = next(m for m in columns.values() if m and m.get("n"))
+    lines = [title, f"{'':<24}{'support':>8}  " + "".join(f"{n:<{width}}" for n in names)]
+
+    def row(label: str, support, *keys, per: str | None = None) -> None:
+        cells = []
+        for m in columns.values():
+            if not m or not m.get("n"):
+                cells.append("")
+            elif per:
+                f1, ci = m["sentiment"]["per_class_f1"][per], m["sentiment"].get("per_class_f1_ci", {}).get(per)
+                cells.append(f"{f1:.3f} ({ci[0]:.2f}-{ci[1]:.2f})" if ci else f"{f1:.3f}")
+            else:
+                cells.append(_cell(m, *keys))
+        lines.append(f"{label:<24}{support:>8}  " + "".join(f"{c:<{width}}" for c in cells))
+
     for theme in THEMES:
-        m, r = final["themes"][theme], rules["themes"][theme]
-        a = agree["themes"].get(theme, {}).get("f1", float("nan"))
-        lines.append(f"{theme:<22} {m['support']:>7} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} {r['f1']:>9.3f} {a:>13.3f}")
-    lines += [f"{'macro-F1, core themes':<22} {'':>7} {'':>6} {'':>6} {final['macro_f1_core']:>6.3f} {rules['macro_f1_core']:>9.3f} {agree.get('macro_f1_core', float('nan')):>13.3f}",
-              f"{'macro-F1, all themes':<22} {'':>7} {'':>6} {'':>6} {final['macro_f1_all']:>6.3f} {rules['macro_f1_all']:>9.3f} {agree.get('macro_f1_all', float('nan')):>13.3f}",
-              "",
-              f"{'sentiment':<22} {'model':>7} {'rules':>9} {'agreement':>13}"]
-    for key in ("macro_f1", "accuracy", "kappa"):
-        lines.append(f"{key:<22} {final['sentiment'][key]:>7.3f} {rules['sentiment'][key]:>9.3f} {agree.get('sentiment', {}).get(key, float('nan')):>13.3f}")
-    lines.append("per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in final["sentiment"]["per_class_f1"].items()))
-    lines.append(f"boilerplate F1: {final['boilerplate_f1']:.3f}")
+        row(theme, first["themes"][theme]["support"], "themes", theme, "f1")
+    row("macro-F1, core themes", "", "macro_f1_core")
+    row("macro-F1, all themes", "", "macro_f1_all")
+    row("sentiment macro-F1", first["n"], "sentiment", "macro_f1")
+    for s in SENTIMENTS:
+        row(f"  {s}", first["sentiment"].get("support", {}).get(s, ""), per=s)
+    row("sentiment accuracy", "", "sentiment", "accuracy")
+    return lines
+
+
+def card_of(version: str | None) -> dict:
+    if not version:
+        return {}
+    path = REGISTRY / version / "card.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def report(warehouse=None, cv: bool = False, progress=None) -> str:
+    labels = project_labels()
+    training, sealed = train.split(labels)
+    model = load_current()
+    version = current_version() or "none (rules only)"
+    sealed_ids = {l.id for l in sealed}
+    lines = [f"model: {version}",
+             f"sealed split: {len(sealed)} sentences of {len({train.authority_of(l) for l in sealed})} authorities "
+             f"never trained on (split.yml); F1 with 90% bootstrap interval", ""]
+    lines += table("SEALED SPLIT", {"model": train.evaluate(model, sealed) if model else None,
+                                    "rules alone": train.evaluate(None, sealed),
+                                    "annotators agree": agreement(sealed_ids)})
+    card = card_of(current_version())
+    if cv:
+        result = train.cross_validate(training, progress=progress)
+        where = "computed now"
+    else:
+        result = card.get("cv")
+        where = f"from the card of {version}"
+        if result and card.get("cv_data_hash") != data_hash(training):
+            where += "; the training labels have changed since: `findings evaluate --cv` recomputes it"
+    lines.append("")
+    if result:
+        lines.append(f"grouped cross-validation: {result['folds']} folds holding out whole authorities "
+                     f"({result['authorities']} groups, {result['model']['n']} training labels), {where}")
+        lines += table("CROSS-VALIDATION", {"model": result["model"], "rules alone": result["rules"],
+                                            "annotators agree": agreement(set(l.id for l in training))})
+    else:
+        lines.append("grouped cross-validation: not in the model's card; run `findings evaluate --cv`")
     if warehouse:
         c = coverage(warehouse)
+        lines.append("")
         lines.append(f"labelled sentences found again in {warehouse}: {c['found']:,} of {c['labels']:,} "
                      f"({c['found'] / max(1, c['labels']):.1%})" + "".join(f"\n  missed: {l.text[:90]!r}" for l in c["missed"][:5]))
     return "\n".join(lines)

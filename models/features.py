@@ -32,6 +32,31 @@ def rule_features(rule_tags: list[RuleTags]) -> sp.csr_matrix:
     return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(rule_tags), 2 * len(THEMES) + len(SENTIMENTS) + 9))
 
 
+# How a sentence is put, for its stance (codebook: plans, purposes, recommendations and
+# numbers without a judgement are neutral; a recommendation naming a deficit is negative).
+LIST_MARKER = re.compile(r"^\s*(\(?[a-z0-9]{1,3}[).]|[•·\-–*])\s+", re.I)
+DIRECTIVE = re.compile(r"^(ensure|improve|develop|strengthen|review|consider|increase|reduce|deliver|implement|undertake|"
+                       r"establish|embed|continue|monitor|address|make|provide|work|promote|build|extend|explore|"
+                       r"support|secure|further|evaluate|take|use)\b", re.I)
+PLANNED = re.compile(r"\b(will|plans?|planned|planning to|aims?|intends?|intention|purpose|proposed?|proposals?|"
+                     r"priorit(y|ies)|objectives?|targets?|going forward|next steps|is expected to|are expected to)\b", re.I)
+NUMBER = re.compile(r"\d")
+METHOD = re.compile(r"\b(inspectors?|this (inspection|visit)|the (inspection|visit|review) (looked|considered|evaluated))\b", re.I)
+
+
+def stance_features(texts: list[str]) -> sp.csr_matrix:
+    """A list item, a directive first word (recommendations), plan or purpose words, a number,
+    inspection method: signs of neutral statements or recommendations, which words alone
+    confuse with praise ("Deliver a strong system for children with SEND")."""
+    rows = []
+    for text in texts:
+        item = bool(LIST_MARKER.match(text))
+        body = LIST_MARKER.sub("", text, count=1)
+        rows.append([float(item), float(bool(DIRECTIVE.match(body))), float(bool(PLANNED.search(text))),
+                     float(bool(NUMBER.search(body))), float(bool(METHOD.search(text)))])
+    return sp.csr_matrix(np.array(rows, dtype=np.float64).reshape(len(texts), 5))
+
+
 SENTENCES = 2  # neighbours read on each side: the nearest for its words, both for their rule hits
 
 
@@ -129,8 +154,9 @@ class Features:
             neighbours = every[[rows[t] for t in before]] + every[[rows[t] for t in after]]
             # m005 read the rule hits of one sentence each side; later models read two.
             around = [weight * neighbours, weight * context.rule_hits(self.params.get("context_sentences", 1))]
+        stance = [stance_features(texts)] if self.params.get("stance") else []
         return sp.hstack([words, self.char_transform(texts), 0.5 * self.section_transform(sections),
-                          rule_features(rule_tags), *around]).tocsr()
+                          rule_features(rule_tags), *stance, *around]).tocsr()
 
     def context_width(self) -> int:
         """How many of `transform`'s columns (the last ones) describe the context."""

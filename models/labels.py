@@ -73,11 +73,19 @@ def label_files_digest() -> str:
     return digest.hexdigest()
 
 
+def authority_of(label: Label) -> str:
+    """The group a label is held out with in grouped cross-validation: the authority, which is
+    the folder of an inspection report (ilacs/<authority>/<date>.pdf); a document elsewhere
+    (the seeds, an analyst's own file) is its own group."""
+    parts = (label.document or label.id).replace("\\", "/").split("/")
+    return parts[-2] if len(parts) >= 2 and parts[-2] not in ("seeds", "sample", "corpus") else "/".join(parts[-2:])
+
+
 def is_test(label: Label, split: dict | None = None) -> bool:
+    """In the sealed test split: a report of a sealed authority (split.yml)."""
     split = split or yaml.safe_load(SPLIT_FILE.read_text(encoding="utf-8"))
-    doc = (label.document or "").replace("\\", "/")
-    parts = doc.split("/")[:-1]  # folders only: the authority is a folder of the shared corpus
-    return any(doc.endswith(d) for d in split["test_documents"]) or any(a in parts for a in split["test_authorities"])
+    parts = (label.document or "").replace("\\", "/").split("/")[:-1]  # folders only
+    return any(a in parts for a in split.get("sealed_authorities", []))
 
 
 def data_hash(labels: list[Label]) -> str:
