@@ -17,7 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from .document import ExtractionError
+from .document import ExtractionError, Judgement
+from .metadata import resolve_authority
+from .pdf import extract_pdf
+from .sentences import split
 
 GRADES = {"outstanding", "good", "requires improvement", "inadequate", "adequate"}
 FORMATS = ("safeguarding 2012-13", "SIF 2013-18", "ILACS standard", "ILACS short", "2026 framework",
@@ -62,8 +65,6 @@ def _framework(doc, manifest_row: dict | None) -> str:
 
 def _one(path_str: str):
     """Worker: extract + split one file; returns a small summary dict."""
-    from .pdf import extract_pdf
-    from .sentences import split
     path = Path(path_str)
     t0 = time.perf_counter()
     try:
@@ -112,7 +113,6 @@ def _fmt(summary: dict, manifest: dict) -> str:
     d.doc_type, end, _, areas, d.pages = summary["fmt_fields"]
     d.inspection_end = end
     d.published = None
-    from .document import Judgement
     d.judgements = [Judgement(a, "") for a in areas]
     rel = manifest.get(summary["rel"])
     return _framework(d, rel)
@@ -213,7 +213,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   no authority: {', '.join(no_auth[: args.show * 3])}")
         if manifest:
             wrong = []
-            from .metadata import resolve_authority
             for r in ok:
                 m = manifest.get(r["rel"])
                 if m and r["authority"] and resolve_authority(m.get("authority", "")) != r["authority"]:

@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import metadata, ofsted
 from .document import ExtractedDocument, ExtractionError, Paragraph
 
 log = logging.getLogger(__name__)
@@ -732,7 +733,6 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     paragraphs, info = build_paragraphs(lines, pages)
     doc = ExtractedDocument(paragraphs=paragraphs, pages=pages)
     doc._layout_info = info  # type: ignore[attr-defined]  # used by check_extraction
-    from . import metadata, ofsted
     try:
         ofsted.analyse(doc, lines)
     except Exception:  # noqa: BLE001 - metadata must never lose a document
