@@ -2,6 +2,8 @@
 as `.pdf`). Used before parsing a file and before keeping a download."""
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def sniff(head: bytes) -> str:
     """'pdf', 'html', 'text' or 'binary' from the first bytes of a file."""
@@ -14,3 +16,10 @@ def sniff(head: bytes) -> str:
     if b"\x00" in head[:4096]:
         return "binary"
     return "text"
+
+
+def pdf_is_complete(path: Path, size: int) -> bool:
+    """Whether a PDF of `size` bytes has its %%EOF end marker (a truncated download has not)."""
+    with Path(path).open("rb") as fh:
+        fh.seek(max(0, size - 4096))
+        return b"%%EOF" in fh.read()

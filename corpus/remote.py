@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .filetype import sniff
+from .filetype import pdf_is_complete, sniff
 from .settings import DownloadSettings as Settings  # timeouts, retries, size limit: FINDINGS_DOWNLOAD_*
 from .sources import Source, read_manifest
 
@@ -181,10 +181,8 @@ def _checked_suffix(url: str, path: Path, head: bytes, size: int, name_hint: str
         raise DownloadError("not_a_pdf", f"{url} answered with an empty body; not kept.")
     kind = sniff(head)
     if kind == "pdf":
-        with path.open("rb") as fh:
-            fh.seek(max(0, size - 4096))
-            if b"%%EOF" not in fh.read():
-                raise DownloadError("corrupt", f"{url}: the PDF received has no %%EOF end marker (truncated); not kept.")
+        if not pdf_is_complete(path, size):
+            raise DownloadError("corrupt", f"{url}: the PDF received has no %%EOF end marker (truncated); not kept.")
         return ".pdf"
     if kind == "html":
         raise DownloadError("not_a_pdf", f"{url} answered with an HTML page, not a PDF (an error, login or "
