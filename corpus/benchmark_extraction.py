@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .document import ExtractionError
+from .pdf import extract_pdf
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from pdfminer.high_level import extract_text
-
-    from .pdf import extract_pdf
 
     files = sorted(args.path.rglob("*.pdf")) if args.path.is_dir() else [args.path]
     if args.limit:

@@ -17,7 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from .document import ExtractionError
+from .document import ExtractionError, Judgement
+from .metadata import resolve_authority
+from .pdf import extract_pdf
+from .sentences import split
 
 GRADES = {"outstanding", "good", "requires improvement", "inadequate", "adequate"}
 FORMATS = ("safeguarding 2012-13", "SIF 2013-18", "ILACS standard", "ILACS short", "2026 framework",
@@ -62,8 +65,6 @@ def _framework(doc, manifest_row: dict | None) -> str:
 
 def _one(path_str: str):
     """Worker: extract + split one file; returns a small summary dict."""
-    from .pdf import extract_pdf
-    from .sentences import split
     path = Path(path_str)
     t0 = time.perf_counter()
     try:
@@ -112,38 +113,58 @@ def _fmt(summary: dict, manifest: dict) -> str:
     d.doc_type, end, _, areas, d.pages = summary["fmt_fields"]
     d.inspection_end = end
     d.published = None
-    from .document import Judgement
     d.judgements = [Judgement(a, "") for a in areas]
     rel = manifest.get(summary["rel"])
     return _framework(d, rel)
 
 
+AREAS_COMPARED = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers")
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    root = args.path
+    files = sorted(root.rglob("*.pdf")) if root.is_dir() else [root]
+    base = root if root.is_dir() else root.parent
+    manifest = _rows_by_file(base / "manifest.csv", optional=True)
+    expected = _rows_by_file(args.judgements) if args.judgements else {}
+    by_fmt = _by_format(_extract_all(files, root, base, args.jobs), root, base, manifest)
+    total = Counter()
+    print(f"check-extraction: {root}  ({len(files)} files)")
+    for fmt in FORMATS:
+        if by_fmt.get(fmt):
+            _report_format(fmt, by_fmt[fmt], expected, manifest, args, total)
+    print(f"\nTOTAL: {total['docs'] + total['errors']} files, {total['errors']} errors, {total['sentences']} sentences, "
+          f"leaks {100 * total['leaks'] / max(1, total['sentences']):.2f}%"
+          + (f", grade agreement {100 * total['agree'] / max(1, total['compared']):.1f}% ({total['agree']}/{total['compared']})"
+             if total["compared"] else ""))
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="check-extraction", description=__doc__.splitlines()[0])
     ap.add_argument("path", type=Path, help="a PDF or a folder of PDFs (searched recursively)")
     ap.add_argument("--judgements", type=Path, help="CSV with file + area columns (public scraper grades)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--show", type=int, default=3, help="examples to print per problem")
     ap.add_argument("--verbose", "-v", action="store_true", help="one line per document")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    root = args.path
-    files = sorted(root.rglob("*.pdf")) if root.is_dir() else [root]
-    base = root if root.is_dir() else root.parent
-    manifest: dict[str, dict] = {}
-    mpath = base / "manifest.csv"
-    if mpath.exists():
-        with mpath.open(newline="") as fh:
-            manifest = {r["file"]: r for r in csv.DictReader(fh)}
-    expected: dict[str, dict] = {}
-    if args.judgements:
-        with args.judgements.open(newline="") as fh:
-            expected = {r["file"]: r for r in csv.DictReader(fh)}
 
+def _rows_by_file(path: Path, optional: bool = False) -> dict[str, dict]:
+    """A CSV's rows by their `file` column ({} if `optional` and there is no such file)."""
+    if optional and not path.exists():
+        return {}
+    with path.open(newline="") as fh:
+        return {r["file"]: r for r in csv.DictReader(fh)}
+
+
+def _extract_all(files: list[Path], root: Path, base: Path, jobs: int) -> list[dict]:
+    """`_one` of every file, in `jobs` processes, with progress on stderr."""
     results = []
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs) as ex:
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as ex:
             for i, res in enumerate(ex.map(_one, [str(f) for f in files]), 1):
                 results.append(res)
                 print(f"\r[{i}/{len(files)}] {Path(res['file']).name}", end="", file=sys.stderr, flush=True)
@@ -152,91 +173,95 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\r[{i}/{len(files)}] {f.relative_to(base) if root.is_dir() else f.name}", end="", file=sys.stderr, flush=True)
             results.append(_one(str(f)))
     print(f"\rprocessed {len(files)} files in {time.perf_counter() - t0:.1f}s" + " " * 30, file=sys.stderr)
+    return results
 
+
+def _by_format(results: list[dict], root: Path, base: Path, manifest: dict) -> dict[str, list]:
     by_fmt: dict[str, list] = defaultdict(list)
     for r in results:
         r["rel"] = str(Path(r["file"]).relative_to(base)) if root.is_dir() else Path(r["file"]).name
         r["format"] = _fmt(r, manifest)
         by_fmt[r["format"]].append(r)
+    return by_fmt
 
-    areas = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers")
-    total = Counter()
-    print(f"check-extraction: {root}  ({len(files)} files)")
-    for fmt in FORMATS:
-        rs = by_fmt.get(fmt)
-        if not rs:
-            continue
-        print(f"\n== {fmt}: {len(rs)} documents")
-        if fmt == "errors":
-            for r in rs:
-                print(f"   {r['rel']}: {r['error']} - {r['message'][:150]}")
-            total["errors"] += len(rs)
-            continue
-        ok = [r for r in rs if not r["error"]]
-        three = sum(1 for r in ok if len(r["judgements"]) >= 3)
-        area_counts = Counter(a for r in ok for a in r["judgements"])
-        print(f"   judgements: {three}/{len(ok)} docs with >=3 areas; areas found: "
-              + ", ".join(f"{a}={n}" for a, n in sorted(area_counts.items())))
-        agree = compared = 0
-        mismatches = []
+
+def _report_format(fmt: str, rs: list[dict], expected: dict, manifest: dict, args, total: Counter) -> None:
+    """One format's section of the report; adds its counts to `total`."""
+    print(f"\n== {fmt}: {len(rs)} documents")
+    if fmt == "errors":
+        for r in rs:
+            print(f"   {r['rel']}: {r['error']} - {r['message'][:150]}")
+        total["errors"] += len(rs)
+        return
+    ok = [r for r in rs if not r["error"]]
+    three = sum(1 for r in ok if len(r["judgements"]) >= 3)
+    area_counts = Counter(a for r in ok for a in r["judgements"])
+    print(f"   judgements: {three}/{len(ok)} docs with >=3 areas; areas found: "
+          + ", ".join(f"{a}={n}" for a, n in sorted(area_counts.items())))
+    agree, compared = _report_agreement(ok, expected, args)
+    sents = sum(r["sentences"] for r in ok)
+    leaks = sum(len(r["leaks"]) for r in ok)
+    print(f"   sentences: {sents}; header/footer leaks: {leaks} ({100 * leaks / max(1, sents):.2f}%)")
+    for r in [r for r in ok if r["leaks"]][: args.show]:
+        print(f"      {r['rel']}: {r['leaks'][0][:140]!r}")
+    _report_numbering_and_authority(ok, manifest, args)
+    secs = sum(r["seconds"] for r in ok)
+    print(f"   extraction time: {secs:.1f}s ({secs / max(1, len(ok)):.2f}s/doc)")
+    if args.verbose:
         for r in ok:
-            exp = expected.get(r["rel"])
-            if not exp:
+            j = ", ".join(f"{a[:12]}={g}" for a, g in r["judgements"].items())
+            print(f"      {r['rel']}: {r['doc_type']} | {r['authority']} | end={r['inspection_end']} | "
+                  f"lead={r['lead_inspector']} | {j}")
+    total["docs"] += len(rs)
+    total["sentences"] += sents
+    total["leaks"] += leaks
+    total["agree"] += agree
+    total["compared"] += compared
+
+
+def _report_agreement(ok: list[dict], expected: dict, args) -> tuple[int, int]:
+    """Grades that agree with the judgements CSV (cells holding a real grade only)."""
+    agree = compared = 0
+    mismatches = []
+    for r in ok:
+        exp = expected.get(r["rel"])
+        if not exp:
+            continue
+        for a in AREAS_COMPARED:
+            want = (exp.get(a) or "").strip().lower()
+            if want not in GRADES:
                 continue
-            for a in areas:
-                want = (exp.get(a) or "").strip().lower()
-                if want not in GRADES:
-                    continue
-                compared += 1
-                got = r["judgements"].get(a)
-                if got == want:
-                    agree += 1
-                else:
-                    mismatches.append(f"{r['rel']} {a}: expected {want!r}, got {got!r}")
-        if compared:
-            print(f"   agreement with {args.judgements.name}: {agree}/{compared} = {100 * agree / compared:.1f}%")
-            for m in mismatches[: args.show * 3]:
-                print(f"      {m}")
-        sents = sum(r["sentences"] for r in ok)
-        leaks = sum(len(r["leaks"]) for r in ok)
-        print(f"   sentences: {sents}; header/footer leaks: {leaks} ({100 * leaks / max(1, sents):.2f}%)")
-        for r in [r for r in ok if r["leaks"]][: args.show]:
-            print(f"      {r['rel']}: {r['leaks'][0][:140]!r}")
-        numbered = [r for r in ok if r["numbered_doc"]]
-        if numbered:
-            ns = sum(r["sentences"] for r in numbered)
-            un = sum(r["unnumbered"] for r in numbered)
-            print(f"   numbered reports: {len(numbered)}; sentences without paragraph number: {un}/{ns} "
-                  f"({100 * un / max(1, ns):.1f}%)")
-        no_auth = [r["rel"] for r in ok if not r["authority"]]
-        if no_auth:
-            print(f"   no authority: {', '.join(no_auth[: args.show * 3])}")
-        if manifest:
-            wrong = []
-            from .metadata import resolve_authority
-            for r in ok:
-                m = manifest.get(r["rel"])
-                if m and r["authority"] and resolve_authority(m.get("authority", "")) != r["authority"]:
-                    wrong.append(f"{r['rel']} ({r['authority']} vs manifest {m.get('authority')})")
-            if wrong:
-                print(f"   authority differs from manifest: {'; '.join(wrong[: args.show * 3])}")
-        secs = sum(r["seconds"] for r in ok)
-        print(f"   extraction time: {secs:.1f}s ({secs / max(1, len(ok)):.2f}s/doc)")
-        if args.verbose:
-            for r in ok:
-                j = ", ".join(f"{a[:12]}={g}" for a, g in r["judgements"].items())
-                print(f"      {r['rel']}: {r['doc_type']} | {r['authority']} | end={r['inspection_end']} | "
-                      f"lead={r['lead_inspector']} | {j}")
-        total["docs"] += len(rs)
-        total["sentences"] += sents
-        total["leaks"] += leaks
-        total["agree"] += agree
-        total["compared"] += compared
-    print(f"\nTOTAL: {total['docs'] + total['errors']} files, {total['errors']} errors, {total['sentences']} sentences, "
-          f"leaks {100 * total['leaks'] / max(1, total['sentences']):.2f}%"
-          + (f", grade agreement {100 * total['agree'] / max(1, total['compared']):.1f}% ({total['agree']}/{total['compared']})"
-             if total["compared"] else ""))
-    return 0
+            compared += 1
+            got = r["judgements"].get(a)
+            if got == want:
+                agree += 1
+            else:
+                mismatches.append(f"{r['rel']} {a}: expected {want!r}, got {got!r}")
+    if compared:
+        print(f"   agreement with {args.judgements.name}: {agree}/{compared} = {100 * agree / compared:.1f}%")
+        for m in mismatches[: args.show * 3]:
+            print(f"      {m}")
+    return agree, compared
+
+
+def _report_numbering_and_authority(ok: list[dict], manifest: dict, args) -> None:
+    numbered = [r for r in ok if r["numbered_doc"]]
+    if numbered:
+        ns = sum(r["sentences"] for r in numbered)
+        un = sum(r["unnumbered"] for r in numbered)
+        print(f"   numbered reports: {len(numbered)}; sentences without paragraph number: {un}/{ns} "
+              f"({100 * un / max(1, ns):.1f}%)")
+    no_auth = [r["rel"] for r in ok if not r["authority"]]
+    if no_auth:
+        print(f"   no authority: {', '.join(no_auth[: args.show * 3])}")
+    if manifest:
+        wrong = []
+        for r in ok:
+            m = manifest.get(r["rel"])
+            if m and r["authority"] and resolve_authority(m.get("authority", "")) != r["authority"]:
+                wrong.append(f"{r['rel']} ({r['authority']} vs manifest {m.get('authority')})")
+        if wrong:
+            print(f"   authority differs from manifest: {'; '.join(wrong[: args.show * 3])}")
 
 
 if __name__ == "__main__":

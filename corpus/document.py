@@ -10,21 +10,6 @@ EXTRACTION_VERSION = "2"
 
 PARAGRAPH_KINDS = ("body", "heading", "bullet", "footnote", "table")
 
-# Accepted values of documents.doc_type (see warehouse/contract.yml).
-DOC_TYPES = (
-    "ofsted_ilacs_inspection",        # inspection of local authority children's services, 2018-
-    "ofsted_sif_inspection",          # single inspection framework (and re-inspections), 2013-2018
-    "ofsted_safeguarding_inspection", # 2012-2013 safeguarding / looked after children inspections
-    "ofsted_focused_visit_letter",
-    "ofsted_monitoring_letter",
-    "ofsted_letter",                  # any other Ofsted letter
-    "commissioner_report",            # DfE children's services commissioner
-    "council_cabinet_report",
-    "council_committee_report",
-    "other",
-)
-
-
 @dataclass
 class Paragraph:
     text: str                      # clean text, no layout furniture, hyphenation repaired

@@ -5,27 +5,15 @@ The format is decided by the file's bytes, not its name: an HTML error page save
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from . import metadata
 from .document import ExtractedDocument, ExtractionError
+from .filetype import sniff
+from .sources import apply_manifest
 from .text import decode, read_text
 
 HEAD_CHARS = 4000  # metadata is read from the start of a document
-
-
-def sniff(head: bytes) -> str:
-    """'pdf', 'html', 'text' or 'binary' from the first bytes of a file."""
-    stripped = head.lstrip()
-    if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
-        return "pdf"
-    lowered = stripped[:512].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered:
-        return "html"
-    if b"\x00" in head[:4096]:
-        return "binary"
-    return "text"
 
 
 def extract(path: Path, overrides: dict[str, str] | None = None) -> ExtractedDocument:
@@ -57,13 +45,5 @@ def extract(path: Path, overrides: dict[str, str] | None = None) -> ExtractedDoc
         metadata.infer(doc, head_text)
     if not any(p.text.strip() for p in doc.paragraphs if p.kind != "heading"):
         raise ExtractionError("empty", f"{path} has no text to extract.")
-    apply_overrides(doc, overrides or {})
+    apply_manifest(doc, overrides or {})
     return doc
-
-
-def apply_overrides(doc: ExtractedDocument, row: dict[str, str]) -> None:
-    for key in ("authority", "doc_type", "title"):
-        if row.get(key):
-            setattr(doc, key, row[key])
-    if row.get("published"):
-        doc.published = date.fromisoformat(row["published"])

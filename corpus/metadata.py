@@ -133,15 +133,6 @@ def parse_date(s: str) -> date | None:
         return None
 
 
-def all_dates(s: str) -> list[date]:
-    out = []
-    for m in _DATE.finditer(s or ""):
-        d = parse_date(m.group(0))
-        if d:
-            out.append(d)
-    return out
-
-
 def guess_doc_type(text: str) -> str | None:
     t = _norm(text[:4000])
     head = t[:1500]

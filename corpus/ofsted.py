@@ -279,14 +279,27 @@ def _page_text(lines: list, page: int) -> list:
 
 
 def analyse(doc: ExtractedDocument, lines: list) -> None:
+    """Title, authority, dates, lead inspector, document type and judgements of an Ofsted
+    report from its layout lines; values already set are kept."""
     first = _page_text(lines, 1)
     if not first:
         return
     head_lines = [l.text.translate(_Q) for l in first]
     head = "\n".join(head_lines)
-    body_size = getattr(doc, "_layout_info", {}).get("body_size", 12.0)
+    flat = re.sub(r"\s+", " ", head)
+    title, authority = _title(first, getattr(doc, "_layout_info", {}).get("body_size", 12.0))
+    if title:
+        doc.title = doc.title or title[:300]
+    doc.authority = doc.authority or _authority(head, flat, title, authority)
+    _dates(doc, flat)
+    doc.lead_inspector = _lead_inspector(lines)
+    doc.doc_type = doc.doc_type or _doc_type(doc, head_lines, head, flat)
+    doc.judgements = _judgements(doc, lines, flat)
 
-    # ---- title: large / bold lines at the top of page 1
+
+def _title(first: list, body_size: float) -> tuple[str | None, str | None]:
+    """The title from the large or bold lines at the top of page 1, and the authority when
+    the first of those blocks names one ("Surrey: Inspection of ...")."""
     title_lines = []
     for l in first[:12]:
         t = l.text.strip()
@@ -318,11 +331,12 @@ def analyse(doc: ExtractedDocument, lines: list) -> None:
             authority = auth0
         else:
             title = first_block if len(btexts) == 1 or len(first_block) > 25 else f"{first_block} {btexts[1]}"
-    if title:
-        doc.title = doc.title or title[:300]
+    return title, authority
 
-    # ---- authority
-    flat = re.sub(r"\s+", " ", head)
+
+def _authority(head: str, flat: str, title: str | None, authority: str | None) -> str | None:
+    """The authority the report names on its first page ("Inspection of X children's
+    services", a letter's address block, the title), else `authority` (from the title block)."""
     m = re.search(r"(?:inspection|focused visit|monitoring visit|visit) (?:of|to) (.{2,80}?) (?:local authority )?children's "
                   r"(?:social care )?services", flat[:600], re.I)
     if m and not metadata.resolve_authority(m.group(1)):
@@ -339,9 +353,11 @@ def analyse(doc: ExtractedDocument, lines: list) -> None:
         authority = metadata.find_authority(title)
     if authority is None:
         authority = metadata.find_authority(flat[:3000])
-    doc.authority = doc.authority or authority
+    return authority
 
-    # ---- dates, lead inspector, publication
+
+def _dates(doc: ExtractedDocument, flat: str) -> None:
+    """Inspection dates and publication date from the first page."""
     m = re.search(r"inspection dates?\s*:?\s*(.{6,80})", flat, re.I)
     if m:
         doc.inspection_start, doc.inspection_end = _dates_range(m.group(1))
@@ -352,9 +368,11 @@ def analyse(doc: ExtractedDocument, lines: list) -> None:
     m = re.search(r"report published\s*:?\s*(.{6,40})", flat, re.I)
     if m:
         doc.published = metadata.parse_date(m.group(1)) or doc.published
-    doc.lead_inspector = _lead_inspector(lines)
 
-    # ---- doc type
+
+def _doc_type(doc: ExtractedDocument, head_lines: list[str], head: str, flat: str) -> str | None:
+    """The kind of report from its title and first page; before November 2013, inspections
+    are the safeguarding and looked after children framework."""
     dtype = metadata.guess_doc_type(doc.title or "") if doc.title else None
     if dtype is None:
         dtype = metadata.guess_doc_type("\n".join(head_lines[:12]))
@@ -366,9 +384,13 @@ def analyse(doc: ExtractedDocument, lines: list) -> None:
     if dtype in (None, "ofsted_sif_inspection", "ofsted_ilacs_inspection") and when and when < date(2013, 11, 1):
         if dtype is None or re.search(r"safeguarding|looked after|protection of children", flat, re.I):
             dtype = "ofsted_safeguarding_inspection"
-    doc.doc_type = doc.doc_type or dtype
+    return dtype
 
-    # ---- judgements
+
+def _judgements(doc: ExtractedDocument, lines: list, flat: str) -> list[Judgement]:
+    """Grades by area: from the judgement table, else from statements in the text ("The
+    experiences and progress of children in care are good"). May set doc_type for a
+    2012-13 report recognised by its "adequate" grades."""
     grades: dict[str, str] = {}
     table = table_judgements(lines)
     early_doc = doc.doc_type == "ofsted_safeguarding_inspection" or (
@@ -391,4 +413,4 @@ def analyse(doc: ExtractedDocument, lines: list) -> None:
     if not early:
         # the 4-point scale with "adequate" belongs to the 2012-13 frameworks only
         grades = {a: g for a, g in grades.items() if g != "adequate"}
-    doc.judgements = [Judgement(a, grades[a]) for a in AREAS if a in grades]
+    return [Judgement(a, grades[a]) for a in AREAS if a in grades]

@@ -29,7 +29,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import metadata, ofsted
 from .document import ExtractedDocument, ExtractionError, Paragraph
+from .filetype import pdf_is_complete, sniff
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,6 @@ class Line:
         return self.y1 - self.y0
 
 
-BULLET_CHARS = set("•●▪◼■◾◆◦○·‣⁃∙►▶➢✓✔-–—*o")  # "o" / "-" only when followed by space
 _PUA = re.compile(r"[\ue000-\uf8ff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _NUM_ONLY = re.compile(r"^(\d{1,3})\.$")
@@ -113,19 +114,15 @@ def _check_bytes(path: Path) -> None:
     if size == 0:
         raise ExtractionError("empty", f"{path} is empty (0 bytes); download it again from its source URL.")
     with path.open("rb") as fh:
-        head = fh.read(2048)
-    if b"%PDF-" in head[:1024]:
-        with path.open("rb") as fh:
-            fh.seek(max(0, size - 4096))
-            tail = fh.read()
-        if b"%%EOF" not in tail:
+        kind = sniff(fh.read(4096))
+    if kind == "pdf":
+        if not pdf_is_complete(path, size):
             raise ExtractionError(
                 "corrupt",
                 f"{path} is truncated or damaged: it has no %%EOF end marker ({size} bytes); "
                 "download it again from its source URL.")
         return
-    low = head.lower().lstrip()
-    if low.startswith(b"<!doctype html") or low.startswith(b"<html") or b"<html" in low[:1024] or b"<head" in low[:1024]:
+    if kind == "html":
         raise ExtractionError(
             "not_a_pdf",
             f"{path} looks like an HTML page, not a PDF (probably an error or redirect page saved "
@@ -412,8 +409,8 @@ class _Para:
     texts: list[str] = field(default_factory=list)
 
 
-def _join_texts(parts: list[str], hyph: list) -> str:
-    """Join line texts; line-end hyphens are recorded for later resolution."""
+def _join_texts(parts: list[str]) -> str:
+    """Join line texts; a line-end hyphen before a letter is marked for `_resolve_hyphens`."""
     out = []
     for i, t in enumerate(parts):
         if i == 0:
@@ -421,11 +418,6 @@ def _join_texts(parts: list[str], hyph: list) -> str:
             continue
         prev = out[-1]
         if prev.endswith("-") and len(prev) >= 2 and prev[-2].isalpha() and t[:1].isalpha():
-            m = re.search(r"([A-Za-z]+)-$", prev)
-            m2 = re.match(r"[A-Za-z]+", t)
-            first = m.group(1) if m else ""
-            second = m2.group(0) if m2 else ""
-            hyph.append((first, second))
             out.append("\x00" + t)       # placeholder: hyphen decision later
         else:
             out.append(" " + t)
@@ -462,9 +454,22 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
     """Lines (one document) -> paragraphs. Returns (paragraphs, info) where info has
     body_size and the furniture texts (for leak checks)."""
     _mark_furniture(lines, pages)
-    body_lines = [ln for ln in lines if ln.kind == "body"]
-    body_size = _mode((ln.size for ln in body_lines if len(ln.text) > 30), 12.0)
+    body_size = _mode((ln.size for ln in lines if ln.kind == "body" and len(ln.text) > 30), 12.0)
+    ordered = _reading_order(lines)
+    leading = _leading(ordered, body_size)
+    _mark_footnotes(ordered, body_size)
+    paras = _Grouping(body_size, leading, _left_edges(ordered)).paragraphs(ordered)
+    vocab, hyph_vocab = _hyphen_vocabulary(ordered)
+    out = _finished(_table_rows(paras), vocab, hyph_vocab)
+    info = {
+        "body_size": body_size,
+        "furniture": sorted({ln.text for ln in lines if ln.kind == "furniture" and not _PAGE_NUM.match(ln.text)}),
+    }
+    return out, info
 
+
+def _reading_order(lines: list[Line]) -> list[Line]:
+    """Lines page by page, top to bottom then left to right, with table rows marked."""
     by_page: dict[int, list[Line]] = {}
     for ln in lines:
         by_page.setdefault(ln.page, []).append(ln)
@@ -474,8 +479,11 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
         pl.sort(key=lambda l: (-round(l.y0, 0), l.x0))
         _page_rows(pl)
         ordered.extend(pl)
+    return ordered
 
-    # leading (baseline distance inside paragraphs)
+
+def _leading(ordered: list[Line], body_size: float) -> float:
+    """The usual baseline distance between body lines inside a paragraph."""
     diffs = []
     prev = None
     for ln in ordered:
@@ -486,9 +494,11 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
             if 0 < d < 3 * body_size:
                 diffs.append(d)
         prev = ln
-    leading = _mode(diffs, body_size * 1.2)
+    return _mode(diffs, body_size * 1.2)
 
-    # footnote detection: small font, below the last body-size line of the page
+
+def _mark_footnotes(ordered: list[Line], body_size: float) -> None:
+    """Footnotes: small font, low on the page, below the page's last body-size line."""
     last_body_y: dict[int, float] = {}
     for ln in ordered:
         if ln.kind == "body" and abs(ln.size - body_size) < 0.6 and len(ln.text) > 3:
@@ -501,129 +511,166 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
             if lb is None or ln.y1 <= lb + 1:
                 ln.kind = "footnote"
 
+
+def _left_edges(ordered: list[Line]) -> dict[int, float]:
+    """Per page, the left edge of the text block (leftmost long body line)."""
     min_x: dict[int, float] = {}
     for ln in ordered:
         if ln.kind == "body" and len(ln.text) > 40:
             if ln.x0 < min_x.get(ln.page, 1e9):
                 min_x[ln.page] = ln.x0
+    return min_x
 
-    paras: list[_Para] = []
-    hyph_pairs: list = []
-    section: str | None = None
-    cur: _Para | None = None
-    last_flow: _Para | None = None     # last body/bullet paragraph (page-break joins)
-    last_number = 0
-    table_cells: list[_Para] = []
 
-    def close():
-        nonlocal cur
-        cur = None
+class _Grouping:
+    """Lines in reading order -> paragraphs (_Para), one line at a time: table cells,
+    footnotes, headings (carried as the section), numbered and bulleted paragraphs, lines
+    continuing the current paragraph, and paragraphs continued across a page break."""
 
-    for ln in ordered:
-        k = ln.kind
-        if k in ("furniture", "number"):
-            continue
-        if k == "table":
-            # cells: same column (x0 close), vertically adjacent
-            cell = None
-            for c in reversed(table_cells[-8:]):
-                last = c.lines[-1]
-                if c.page == ln.page and abs(last.x0 - ln.x0) < 25 and 0 <= last.y0 - ln.y0 < 1.45 * leading:
-                    cell = c
-                    break
-            if cell is None:
-                cell = _Para("table", ln.page, section=section)
-                table_cells.append(cell)
-                paras.append(cell)
-            cell.lines.append(ln)
-            close()
-            continue
-        if k == "footnote":
-            if (cur is not None and cur.kind == "footnote" and cur.page == ln.page and not ln.first_small_digit
-                    and not (_LEAD_NUM.match(ln.text) and ln.x0 <= cur.lines[0].x0 + 1 and cur.lines[-1].y0 - ln.y0 > 0)):
-                cur.lines.append(ln)
+    def __init__(self, body_size: float, leading: float, min_x: dict[int, float]):
+        self.body_size, self.leading, self.min_x = body_size, leading, min_x
+        self.paras: list[_Para] = []
+        self.section: str | None = None
+        self.cur: _Para | None = None
+        self.last_flow: _Para | None = None     # last body/bullet paragraph (page-break joins)
+        self.last_number = 0
+        self.table_cells: list[_Para] = []
+
+    def paragraphs(self, ordered: list[Line]) -> list[_Para]:
+        for ln in ordered:
+            if ln.kind in ("furniture", "number"):
+                continue
+            if ln.kind == "table":
+                self._table_line(ln)
+            elif ln.kind == "footnote":
+                self._footnote_line(ln)
             else:
-                cur = _Para("footnote", ln.page, section=section)
-                paras.append(cur)
-                cur.lines.append(ln)
-            continue
+                self._flow_line(ln)
+        return self.paras
 
+    def _table_line(self, ln: Line) -> None:
+        # cells: same column (x0 close), vertically adjacent
+        cell = None
+        for c in reversed(self.table_cells[-8:]):
+            last = c.lines[-1]
+            if c.page == ln.page and abs(last.x0 - ln.x0) < 25 and 0 <= last.y0 - ln.y0 < 1.45 * self.leading:
+                cell = c
+                break
+        if cell is None:
+            cell = _Para("table", ln.page, section=self.section)
+            self.table_cells.append(cell)
+            self.paras.append(cell)
+        cell.lines.append(ln)
+        self.cur = None
+
+    def _footnote_line(self, ln: Line) -> None:
+        cur = self.cur
+        if (cur is not None and cur.kind == "footnote" and cur.page == ln.page and not ln.first_small_digit
+                and not (_LEAD_NUM.match(ln.text) and ln.x0 <= cur.lines[0].x0 + 1 and cur.lines[-1].y0 - ln.y0 > 0)):
+            cur.lines.append(ln)
+        else:
+            self.cur = _Para("footnote", ln.page, section=self.section)
+            self.paras.append(self.cur)
+            self.cur.lines.append(ln)
+
+    def _flow_line(self, ln: Line) -> None:
         text = ln.text
         is_bullet, btext = _is_bullet(text)
         if is_bullet:
             ln.text = btext
             if not btext:
-                continue
-        heading = bool(not is_bullet and ln.number is None and len(text) < 160 and ln.page <= 2 and _META_LINE.match(text)) or bool(
-                   not is_bullet and ln.number is None and len(text) < 160 and
-                   ((ln.bold and ln.size >= body_size - 0.6) or ln.size >= body_size * 1.15)
-                   and not text.endswith((",", ";")))
+                return
+        heading = self._is_heading(ln, text, is_bullet)
         number = ln.number
         if number is None and not heading and not is_bullet:
-            m = _LEAD_NUM.match(text)
-            if m:
-                n = int(m.group(1))
-                nxt = text[m.end():m.end() + 1]
-                if (last_number < n <= last_number + 5 or n == 1) and (_UPPER_START.match(nxt) or n == last_number + 1):
-                    # the merged form "12.  Text" at the left edge of the text block
-                    if cur is None or ln.x0 <= min(l.x0 for l in cur.lines) + 2 or cur.page != ln.page or True:
-                        number = n
-                        ln.text = text[m.end():]
+            number = self._leading_number(ln, text)
         if number is not None:
-            last_number = number
+            self.last_number = number
+        if number is None and not is_bullet and (self._continues(ln, heading) or self._joins_across_page(ln, heading)):
+            return
+        self._start(ln, heading, is_bullet, number)
 
-        # continuation of the current paragraph?
-        if cur is not None and number is None and not is_bullet:
-            last = cur.lines[-1]
-            if heading and cur.kind == "heading":
-                if (last.page == ln.page and 0 < last.y0 - ln.y0 < 1.6 * max(ln.size, 1) and abs(last.size - ln.size) < 1
-                        and last.bold == ln.bold and not _META_LINE.match(ln.text)
-                        and bool(_META_LINE.match(cur.lines[0].text)) == bool(_META_LINE.match(ln.text))
-                        and sum(len(l.text) for l in cur.lines) + len(ln.text) < 200):
-                    cur.lines.append(ln)
-                    if not _META_LINE.match(cur.lines[0].text):
-                        section = _heading_text(cur)
-                    continue
-            elif not heading and cur.kind in ("body", "bullet"):
-                same_page = last.page == ln.page
-                gap = last.y0 - ln.y0
-                size_ok = abs(last.size - ln.size) < 1.0
-                if same_page and size_ok and 0 < gap < leading * 1.3 and not (
-                        cur.kind == "bullet" and ln.x0 < cur.lines[0].x0 - 0.5 and False):
-                    if cur.kind == "bullet" and ln.x0 < cur.lines[0].x0 - 1:
-                        pass  # outdented below a bullet: new paragraph
-                    else:
-                        cur.lines.append(ln)
-                        continue
-        # page-break join: first flow line on a new page continues last paragraph
-        if (number is None and not heading and not is_bullet and last_flow is not None
-                and last_flow.lines[-1].page == ln.page - 1 and (cur is None or cur is last_flow or cur.page != ln.page)
-                and abs(last_flow.lines[-1].size - ln.size) < 1.0):
-            prev_text = last_flow.lines[-1].text
-            cont_x = [l.x0 for l in last_flow.lines[1:] if l.page == last_flow.lines[-1].page] or [
-                l.x0 for l in last_flow.lines[1:]]
-            indented_cont = (last_flow.number is not None and cont_x and abs(cont_x[-1] - ln.x0) < 2
-                             and ln.x0 > min_x.get(ln.page, ln.x0) + 5)
-            if not _TERMINAL.search(prev_text) or ln.text[:1].islower() or indented_cont:
-                if not any(p.page == ln.page and p.kind in ("body", "bullet", "heading") for p in paras[-3:]):
-                    last_flow.lines.append(ln)
-                    cur = last_flow
-                    continue
+    def _is_heading(self, ln: Line, text: str, is_bullet: bool) -> bool:
+        if is_bullet or ln.number is not None or len(text) >= 160:
+            return False
+        if ln.page <= 2 and _META_LINE.match(text):
+            return True
+        return ((ln.bold and ln.size >= self.body_size - 0.6) or ln.size >= self.body_size * 1.15) \
+            and not text.endswith((",", ";"))
 
+    def _leading_number(self, ln: Line, text: str) -> int | None:
+        """The merged form "12.  Text" at the left edge of the text block: the number is
+        taken off the line's text."""
+        m = _LEAD_NUM.match(text)
+        if m:
+            n = int(m.group(1))
+            nxt = text[m.end():m.end() + 1]
+            if (self.last_number < n <= self.last_number + 5 or n == 1) and (_UPPER_START.match(nxt) or n == self.last_number + 1):
+                ln.text = text[m.end():]
+                return n
+        return None
+
+    def _continues(self, ln: Line, heading: bool) -> bool:
+        """Adds `ln` to the current paragraph if it continues it (a heading's next line, or
+        the next line of body text or of a bullet)."""
+        cur = self.cur
+        if cur is None:
+            return False
+        last = cur.lines[-1]
+        if heading and cur.kind == "heading":
+            if (last.page == ln.page and 0 < last.y0 - ln.y0 < 1.6 * max(ln.size, 1) and abs(last.size - ln.size) < 1
+                    and last.bold == ln.bold and not _META_LINE.match(ln.text)
+                    and bool(_META_LINE.match(cur.lines[0].text)) == bool(_META_LINE.match(ln.text))
+                    and sum(len(l.text) for l in cur.lines) + len(ln.text) < 200):
+                cur.lines.append(ln)
+                if not _META_LINE.match(cur.lines[0].text):
+                    self.section = _heading_text(cur)
+                return True
+        elif not heading and cur.kind in ("body", "bullet"):
+            if (last.page == ln.page and abs(last.size - ln.size) < 1.0 and 0 < last.y0 - ln.y0 < self.leading * 1.3
+                    and not (cur.kind == "bullet" and ln.x0 < cur.lines[0].x0 - 1)):  # outdented below a bullet: new paragraph
+                cur.lines.append(ln)
+                return True
+        return False
+
+    def _joins_across_page(self, ln: Line, heading: bool) -> bool:
+        """Adds `ln` to the last body or bullet paragraph if it is the first flow line of the
+        next page and that paragraph did not end there."""
+        flow = self.last_flow
+        if (heading or flow is None or flow.lines[-1].page != ln.page - 1
+                or not (self.cur is None or self.cur is flow or self.cur.page != ln.page)
+                or abs(flow.lines[-1].size - ln.size) >= 1.0):
+            return False
+        prev_text = flow.lines[-1].text
+        cont_x = [l.x0 for l in flow.lines[1:] if l.page == flow.lines[-1].page] or [l.x0 for l in flow.lines[1:]]
+        indented_cont = (flow.number is not None and cont_x and abs(cont_x[-1] - ln.x0) < 2
+                         and ln.x0 > self.min_x.get(ln.page, ln.x0) + 5)
+        if not _TERMINAL.search(prev_text) or ln.text[:1].islower() or indented_cont:
+            if not any(p.page == ln.page and p.kind in ("body", "bullet", "heading") for p in self.paras[-3:]):
+                flow.lines.append(ln)
+                self.cur = flow
+                return True
+        return False
+
+    def _start(self, ln: Line, heading: bool, is_bullet: bool, number: int | None) -> None:
+        """A new paragraph beginning with `ln`."""
         kind = "heading" if heading else ("bullet" if is_bullet else "body")
+        paras = self.paras
         if (kind == "bullet" and number is None and paras and paras[-1].kind in ("body", "bullet")
-                and paras[-1].number is not None and ln.x0 > min_x.get(ln.page, ln.x0) + 5):
+                and paras[-1].number is not None and ln.x0 > self.min_x.get(ln.page, ln.x0) + 5):
             number = paras[-1].number          # bullet list inside a numbered paragraph
-        cur = _Para(kind, ln.page, number=number, section=section)
-        cur.lines.append(ln)
-        paras.append(cur)
+        self.cur = _Para(kind, ln.page, number=number, section=self.section)
+        self.cur.lines.append(ln)
+        paras.append(self.cur)
         if kind == "heading":
             if not _META_LINE.match(ln.text):
-                section = _heading_text(cur)
+                self.section = _heading_text(self.cur)
         else:
-            last_flow = cur
+            self.last_flow = self.cur
 
-    # vocabulary for hyphen decisions
+
+def _hyphen_vocabulary(ordered: list[Line]) -> tuple[Counter, Counter]:
+    """The document's own words, and its hyphenated words, for line-break hyphen decisions."""
     vocab: Counter = Counter()
     hyph_vocab: Counter = Counter()
     for ln in ordered:
@@ -636,14 +683,18 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
                         vocab[part] += 0
                 else:
                     vocab[wl] += 1
+    return vocab, hyph_vocab
 
-    paras = _table_rows(paras)
+
+def _finished(paras: list[_Para], vocab: Counter, hyph_vocab: Counter) -> list[Paragraph]:
+    """Each paragraph's lines joined into clean text (hyphens repaired, table cells joined
+    with " | ", footnote markers dropped); empty ones left out."""
     out: list[Paragraph] = []
     for p in paras:
         if p.kind == "table" and p.texts:
-            text = " | ".join(_resolve_hyphens(_join_texts(c, hyph_pairs), vocab, hyph_vocab) for c in p.texts)
+            text = " | ".join(_resolve_hyphens(_join_texts(c), vocab, hyph_vocab) for c in p.texts)
         else:
-            text = _join_texts([l.text for l in p.lines], hyph_pairs)
+            text = _join_texts([l.text for l in p.lines])
         text = _resolve_hyphens(text, vocab, hyph_vocab)
         text = _SPACES.sub(" ", text).strip()
         if not text:
@@ -655,12 +706,7 @@ def build_paragraphs(lines: list[Line], pages: int) -> tuple[list[Paragraph], di
             if len(text) > 200:
                 p.kind = "body"
         out.append(Paragraph(text=text, page=p.page, number=p.number, section=p.section, kind=p.kind))
-    # sections must reflect the heading text after hyphen repair
-    info = {
-        "body_size": body_size,
-        "furniture": sorted({ln.text for ln in lines if ln.kind == "furniture" and not _PAGE_NUM.match(ln.text)}),
-    }
-    return out, info
+    return out
 
 
 def _table_rows(paras: list[_Para]) -> list[_Para]:
@@ -732,7 +778,6 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     paragraphs, info = build_paragraphs(lines, pages)
     doc = ExtractedDocument(paragraphs=paragraphs, pages=pages)
     doc._layout_info = info  # type: ignore[attr-defined]  # used by check_extraction
-    from . import metadata, ofsted
     try:
         ofsted.analyse(doc, lines)
     except Exception:  # noqa: BLE001 - metadata must never lose a document

@@ -21,35 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
+from .filetype import pdf_is_complete, sniff
+from .settings import DownloadSettings as Settings  # timeouts, retries, size limit: FINDINGS_DOWNLOAD_*
 from .sources import Source, read_manifest
 
-DEFAULT_CACHE = Path("corpus/cache")
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 REASONS = ("bad_url", "http_404", "http_403", "http_410", "http_error", "download_timeout", "download_failed",
            "too_large", "not_a_pdf", "corrupt", "missing_file")
-
-
-def default_cache() -> Path:
-    return Path(os.environ.get("FINDINGS_CACHE") or DEFAULT_CACHE)
-
-
-@dataclass
-class Settings:
-    timeout: float = 30.0            # seconds to connect, and between bytes received
-    retries: int = 3                 # further attempts after timeouts, connection errors, 429 and 5xx
-    backoff: float = 1.0             # seconds before the first retry, doubled for each next one
-    max_bytes: int = 100 * 1024 * 1024
-    user_agent: str = "findings-refresh (children's social care reports research)"
-
-    @classmethod
-    def from_env(cls) -> "Settings":
-        """Defaults, overridden by FINDINGS_DOWNLOAD_TIMEOUT / _RETRIES / _BACKOFF / _MAX_BYTES."""
-        s = cls()
-        for name, cast in (("timeout", float), ("retries", int), ("backoff", float), ("max_bytes", int)):
-            value = os.environ.get(f"FINDINGS_DOWNLOAD_{name.upper()}")
-            if value:
-                setattr(s, name, cast(value))
-        return s
 
 
 class DownloadError(Exception):
@@ -131,8 +111,6 @@ def download(url: str, cache: Path, settings: Settings | None = None, name_hint:
     hit = cached(cache, url)
     if hit is not None:
         return hit
-    import httpx
-
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     last: DownloadError | None = None
@@ -199,16 +177,12 @@ def _download_once(client, url: str, cache: Path, settings: Settings, name_hint:
 
 def _checked_suffix(url: str, path: Path, head: bytes, size: int, name_hint: str) -> str:
     """'.pdf' or a text suffix for content that really is one; DownloadError otherwise."""
-    from .extract import sniff
-
     if size == 0:
         raise DownloadError("not_a_pdf", f"{url} answered with an empty body; not kept.")
     kind = sniff(head)
     if kind == "pdf":
-        with path.open("rb") as fh:
-            fh.seek(max(0, size - 4096))
-            if b"%%EOF" not in fh.read():
-                raise DownloadError("corrupt", f"{url}: the PDF received has no %%EOF end marker (truncated); not kept.")
+        if not pdf_is_complete(path, size):
+            raise DownloadError("corrupt", f"{url}: the PDF received has no %%EOF end marker (truncated); not kept.")
         return ".pdf"
     if kind == "html":
         raise DownloadError("not_a_pdf", f"{url} answered with an HTML page, not a PDF (an error, login or "

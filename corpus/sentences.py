@@ -6,7 +6,6 @@ pipeline can set FINDINGS_SPACY_MODEL to use its parser-based boundaries instead
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +15,7 @@ import spacy
 from spacy.language import Language
 
 from .document import Paragraph
+from .settings import settings
 
 _SPACE = re.compile(r"\s+")
 # Fragments this short are punctuation debris, not sentences.
@@ -43,7 +43,7 @@ def _no_split_inside_brackets(doc):
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:
-    name = os.environ.get("FINDINGS_SPACY_MODEL")
+    name = settings().spacy_model
     if name:  # optional: a user-installed pretrained pipeline
         return spacy.load(name, exclude=["ner", "lemmatizer"])
     pipeline = spacy.blank("en")

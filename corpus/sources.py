@@ -55,6 +55,16 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
         return rows
 
 
+def apply_manifest(target, row: dict[str, str]) -> None:
+    """A manifest row's authority, doc_type, title and published win over what the text says
+    (on an extracted document, or on the record of a document that could not be read)."""
+    for key in ("authority", "doc_type", "title"):
+        if row.get(key):
+            setattr(target, key, row[key])
+    if row.get("published"):
+        target.published = date.fromisoformat(row["published"])
+
+
 def discover(roots: list[Path]) -> list[Source]:
     """Every document under the roots (a root may also be a single file), each with the
     manifest row of the nearest manifest.csv above it that names it."""

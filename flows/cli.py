@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from .formatting import format_rows
+
+# Sub-commands import their flows and rooms when they run: `findings query` need not load
+# Prefect, spaCy or the model.
 
 
 def _prefect_env(verbose: bool) -> None:
@@ -83,34 +87,6 @@ def cmd_query(args) -> int:
     return 0
 
 
-def format_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([dict(zip(columns, r)) for r in rows], default=str, indent=1) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(columns)
-        writer.writerows([[_cell(v) for v in r] for r in rows])
-        return buf.getvalue()
-    cells = [[_cell(v) for v in r] for r in rows]
-    widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(columns)]
-    fit = lambda s, w: (s if len(s) <= w else s[: w - 1] + "…").ljust(w)
-    lines = [" | ".join(fit(c, w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(fit(c, w) for c, w in zip(r, widths)) for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)
-
-
 def cmd_retag(args) -> int:
     from findings.warehouse import db
 
@@ -150,24 +126,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_labels_export(args) -> int:
-    import json as _json
-
     from findings.models.labels import project_labels
     from findings.models.registry import load_current
     from findings.models.selection import rank
-    from findings.warehouse.db import NEIGHBOURS, connect
+    from findings.warehouse.samples import unlabelled_sample
 
-    wh = _warehouse(args)
-    con = connect(wh, read_only=True, wait=30)
-    try:
-        rows = con.execute(f"""SELECT s.sentence_id, s.text, s.section, n.before, n.after FROM store.sentences s
-            JOIN store.sentence_tags t USING (sentence_id) JOIN ({NEIGHBOURS}) n USING (sentence_id)
-            WHERE NOT t.boilerplate AND s.sentence_id NOT IN (SELECT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL)
-            USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)""").fetchall()
-        meta = {r[0]: r[1:] for r in con.execute(
-            "SELECT s.sentence_id, s.document_id, d.source FROM store.sentences s JOIN store.documents d USING (document_id)").fetchall()}
-    finally:
-        con.close()
+    rows, meta = unlabelled_sample(_warehouse(args))
     chosen = rank(rows, load_current(), project_labels(), args.n)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +145,7 @@ def cmd_labels_export(args) -> int:
         writer.writerows(records)
     with out.with_suffix(".jsonl").open("w", encoding="utf-8") as fh:
         for r in records:
-            fh.write(_json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")
     print(f"wrote {len(records)} sentences to {out.with_suffix('.csv')} and {out.with_suffix('.jsonl')}: "
           "fill in themes (comma-separated codebook ids), sentiment and boilerplate, then `findings labels import`.")
     return 0
@@ -216,13 +180,15 @@ def cmd_retrain(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from findings.models.evaluate import report
+    from findings.warehouse.labels import coverage
 
+    warehouse = _warehouse(args) if args.warehouse else None
+    found = coverage(warehouse) if warehouse else None
     if args.cv:
         with _progress_bar("cross-validation", "folds") as progress:
-            text = report(_warehouse(args) if args.warehouse else None, cv=True, progress=progress)
+            print(report(warehouse, found, cv=True, progress=progress))
     else:
-        text = report(_warehouse(args) if args.warehouse else None)
-    print(text)
+        print(report(warehouse, found))
     return 0
 
 
@@ -277,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="re-tag every sentence, not only stale ones")
     p.add_argument("--workers", type=int, help="tagging processes (default: one per core)")
 
-    p = add("labels", lambda a: (build_parser().parse_args(["labels", "-h"])), "Export sentences worth labelling; import filled-in labels.")
+    labels_help = "Export sentences worth labelling; import filled-in labels."
+    p = sub.add_parser("labels", help=labels_help, description=labels_help)  # no handler: an action is required
     labels = p.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
     q = labels.add_parser("export", help="write the sentences most worth labelling next as CSV and JSONL")
     q.set_defaults(func=cmd_labels_export)

@@ -45,3 +45,23 @@ def refresh_lock(warehouse: Path, wait: float = 0.0):
         fh.truncate()
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
+
+
+def writer_pid(warehouse: Path) -> int | None:
+    """The pid of the refresh writing `warehouse` now, if any (from its lock file, without
+    taking the lock: a refresh starting meanwhile must not find it held)."""
+    lock = Path(str(warehouse) + ".lock")
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return None
+    if not text.startswith("pid "):
+        return None
+    try:
+        pid = int(text.split()[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return None  # killed without releasing: its 'running' run is interrupted
+    except PermissionError:
+        pass
+    return pid

@@ -1,14 +1,18 @@
 """The refresh flow: new and changed documents become tagged sentences in the warehouse.
 
-Plan (hash every file, compare with what is stored) -> one Prefect task per document to
-ingest, its CPU work in a process pool (largest files first, so the pool never waits on
-one big file at the end), its write under the single writer lock, one transaction per
-document -> re-tag stored sentences whose tags are stale -> record the run.
+    start (mark runs a killed refresh left, read what is stored, record this run)
+    -> gather sources (folders; a manifest's rows, downloading URLs not yet cached)
+    -> plan (hash every file, compare with what is stored)
+    -> ingest (one Prefect task per document, its CPU work in a process pool, largest files
+       first so the pool never waits on one big file at the end; its write under the single
+       writer lock, one transaction per document)
+    -> re-tag stored sentences whose tags are stale -> record the run.
+
+The flow only composes: extraction and tagging live in corpus/, rules/ and models/ (run
+by flows.worker), every read and write of the warehouse in warehouse/.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 import threading
@@ -26,15 +30,13 @@ from prefect.runtime import flow_run
 
 from findings.corpus import remote
 from findings.corpus.document import EXTRACTION_VERSION
+from findings.corpus.settings import settings
 from findings.corpus.sources import Source, discover
-from findings.warehouse import db
+from findings.warehouse import db, runs
 from findings.warehouse.labels import sync_project_labels
-from findings.warehouse.records import DocumentRecord
 
 from . import worker
 from .locking import refresh_lock
-
-DEFAULT_CORPUS = Path("corpus/sample")
 
 
 @dataclass
@@ -67,6 +69,112 @@ class Summary:
         out.append(f"refresh took {self.elapsed_s:.1f} s")
         return out
 
+    def fail(self, failure: dict) -> None:
+        self.failed += 1
+        self.failures.append({k: failure[k] for k in ("source", "reason", "error")})
+        self.documents["failed"].append(failure["source"])
+
+
+@dataclass
+class Job:
+    """What one refresh works on: resolved paths and the run's detail for store.runs."""
+    paths: list[Path]
+    warehouse: Path
+    cache: Path
+    manifest: Path | None
+    run_id: str = ""
+
+    @classmethod
+    def of(cls, corpus: list[str] | None, warehouse: str | None, manifest: str | None, cache: str | None) -> "Job":
+        s = settings()
+        paths = [Path(p) for p in corpus] if corpus else ([] if manifest else [s.sample_corpus])
+        return cls(paths, Path(warehouse) if warehouse else s.warehouse, Path(cache) if cache else s.cache,
+                   Path(manifest) if manifest else None)
+
+    @property
+    def detail(self) -> dict:
+        return {"corpus": [str(p) for p in self.paths]} | ({"manifest": str(self.manifest)} if self.manifest else {})
+
+
+@flow(name="refresh", log_prints=False)
+def refresh(corpus: list[str] | None = None, warehouse: str | None = None, workers: int | None = None,
+            progress: Callable[[int, int], None] | None = None, manifest: str | None = None,
+            cache: str | None = None, wait: float = 0.0, artifact: bool = True) -> dict:
+    """Load new and changed documents under `corpus` (and those a `manifest` lists, downloading
+    its source_url's not yet in `cache`) into `warehouse`; skip unchanged ones. `wait`: seconds
+    to queue behind another refresh of the same warehouse before giving up (exit code 75)."""
+    started = time.perf_counter()
+    job = Job.of(corpus, warehouse, manifest, cache)
+    summary = Summary()
+    with refresh_lock(job.warehouse, wait=wait):
+        stored, stats = start(job, summary)
+        try:
+            sources, unavailable = gather_sources(job)
+            todo = plan_ingest(job, sources, stored, stats, summary)
+            record_unavailable(job, unavailable, stored, summary)
+            ingest(job, todo, workers, progress, summary)
+            summary.retagged = retag_stale(job, workers)
+            summary.elapsed_s = round(time.perf_counter() - started, 3)
+            counts = record(job, summary, artifact)
+        except BaseException as exc:
+            record_failure(job, exc)
+            raise
+    for line in summary.lines():
+        get_run_logger().info(line)
+    if artifact:
+        publish_summary(summary, counts, job.warehouse)
+    return asdict(summary)
+
+
+# --- the flow's steps --------------------------------------------------------------------
+
+def start(job: Job, summary: Summary) -> tuple[dict, dict]:
+    """Mark runs a killed refresh left 'running', read what is stored, record this run."""
+    job.run_id = str(flow_run.id or f"local-{datetime.now():%Y%m%dT%H%M%S.%f}")
+    with db.open_writer(job.warehouse) as con:
+        summary.interrupted = runs.mark_interrupted(con)
+        stored = db.loaded_state(con)
+        stats = db.file_stats(con)
+        runs.start(con, job.run_id, "refresh", job.detail)
+    if summary.interrupted:
+        get_run_logger().warning("%d earlier refresh run(s) had been interrupted; marked 'interrupted', this run "
+                                 "finishes their work", summary.interrupted)
+    return stored, stats
+
+
+def gather_sources(job: Job) -> tuple[list[Source], list[dict]]:
+    """Files under the corpus paths and a manifest's rows (downloaded if need be), and the
+    rows that could not be had, as failures."""
+    sources = discover(job.paths)
+    unavailable: list[dict] = []
+    if job.manifest:
+        local, wanted, missing = remote.resolve(job.manifest, job.cache)
+        known = {s.path.resolve() for s in sources}
+        sources += [s for s in local if s.path.resolve() not in known]
+        if wanted:
+            get_run_logger().info("%d documents to download into %s", len(wanted), job.cache)
+            for fut in [download_document.submit(w, str(job.cache)) for w in wanted]:
+                got = fut.result()
+                (sources.append if isinstance(got, Source) else unavailable.append)(got)
+        unavailable += [{"source": str(m.path), "url": None, "row": m.row, "reason": "missing_file",
+                         "error": f"{m.path} does not exist and the manifest gives no source_url to download it from."}
+                        for m in missing]
+    return sources, unavailable
+
+
+def plan_ingest(job: Job, sources: list[Source], stored: dict, stats: dict, summary: Summary) -> list[Planned]:
+    """The documents to ingest, largest first; remembers the size and time of files just hashed."""
+    planned = plan(sources, stored, stats)
+    with db.open_writer(job.warehouse, migrate_schema=False) as con:
+        db.save_file_stats(con, [(p.source.source, p.source.size, p.source.mtime_ns, p.document_id)
+                                 for p in planned if p.hashed and p.source.mtime_ns])
+    todo = sorted((p for p in planned if p.change != "unchanged"), key=lambda p: -p.source.size)
+    summary.unchanged = len(planned) - len(todo)
+    summary.documents = {"new": [], "changed": [], "unchanged": [p.source.source for p in planned if p.change == "unchanged"],
+                         "failed": []}
+    get_run_logger().info("%d documents: %d to ingest, %d unchanged", len(planned), len(todo), summary.unchanged)
+    return todo
+
 
 def plan(sources: list[Source], stored: dict[str, tuple[str, str, str]],
          stats: dict[str, tuple[int, int, str]] | None = None) -> list[Planned]:
@@ -97,6 +205,77 @@ def plan(sources: list[Source], stored: dict[str, tuple[str, str, str]],
         planned.append(Planned(src, doc_id, change, hashed))
     return planned
 
+
+def record_unavailable(job: Job, unavailable: list[dict], stored: dict, summary: Summary) -> None:
+    """An error row for each document that could not be had, unless an earlier copy is loaded."""
+    for failure in unavailable:
+        summary.fail(failure)
+        previous = stored.get(failure["source"])
+        if previous and previous[2] == "loaded":
+            continue  # keep the copy loaded earlier (its cached file was removed and cannot be fetched now)
+        with _ctx.write_lock, db.open_writer(job.warehouse, migrate_schema=False) as con:
+            db.write_document(con, worker.unavailable(failure))
+
+
+def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
+           summary: Summary) -> None:
+    """One `ingest-document` task per document, their CPU work in a process pool."""
+    done = [0]
+
+    def tick() -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], len(todo))
+
+    _ctx.warehouse, _ctx.on_done = job.warehouse, tick
+    n = _workers(len(todo), workers)
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 and todo else None
+    _ctx.pool = pool
+    try:
+        futures = [ingest_document.submit(item) for item in todo]
+        for fut in as_completed(futures):
+            result = fut.result()
+            if result["status"] == "error":
+                summary.fail(result)
+            else:
+                setattr(summary, result["change"], getattr(summary, result["change"]) + 1)
+                summary.documents[result["change"]].append(result["source"])
+                summary.sentences += result["sentences"]
+    finally:
+        _ctx.pool = None
+        if pool:
+            pool.shutdown()
+
+
+def retag_stale(job: Job, workers: int | None) -> int:
+    """Re-tag stored sentences tagged under other rules or another model, in batches (the
+    file held only while each batch is written)."""
+    with db.open_writer(job.warehouse, migrate_schema=False) as con:
+        stale = db.stale_tag_count(con, worker.tagger_version())  # no model loaded to find out
+    if not stale:
+        return 0
+    with worker.tag_chunks(workers) as tag:
+        return db.retag(job.warehouse, worker.tagger_version(), tag)
+
+
+def record(job: Job, summary: Summary, artifact: bool) -> dict | None:
+    """Apply people's labels, record the run as completed; the counts its summary shows."""
+    with db.open_writer(job.warehouse, migrate_schema=False) as con:
+        sync_project_labels(con)  # people's labels are the final tags of their sentences
+        runs.complete(con, job.run_id, summary.new, summary.changed, summary.unchanged, summary.failed,
+                      summary.sentences, job.detail | {"failures": summary.failures, "retagged": summary.retagged,
+                                                       "elapsed_s": summary.elapsed_s})
+        return runs.tag_counts(con) if artifact else None
+
+
+def record_failure(job: Job, exc: BaseException) -> None:
+    """A run stopped by an error is 'failed'; by Ctrl-C or exit, 'interrupted'."""
+    status = "interrupted" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else "failed"
+    with db.open_writer(job.warehouse, migrate_schema=False) as con:
+        runs.end(con, job.run_id, status)
+
+
+# --- tasks ---------------------------------------------------------------------------------
 
 class _Context:
     """What the per-document tasks share within one flow run (not task parameters, so
@@ -140,162 +319,12 @@ def download_document(item: remote.Wanted, cache: str) -> Source | dict:
             return {"source": item.url, "url": item.url, "row": item.row, "reason": exc.reason, "error": str(exc.args[0])}
 
 
-def _unavailable_record(failure: dict) -> DocumentRecord:
-    """An error row for a document that could not be fetched (no bytes, so the id hashes its source)."""
-    row = failure.get("row") or {}
-    rec = DocumentRecord(
-        document_id=hashlib.sha256(f"unavailable:{failure['source']}".encode("utf-8")).hexdigest(),
-        source=failure["source"], source_url=failure.get("url"), status="error",
-        error_reason=failure["reason"], error=failure["error"], extraction_version=EXTRACTION_VERSION,
-        authority=row.get("authority"), doc_type=row.get("doc_type"), title=row.get("title"))
-    if row.get("published"):
-        from datetime import date
-
-        rec.published = date.fromisoformat(row["published"])
-    return rec
-
-
-def _mark_interrupted(con) -> int:
-    """Refresh runs still 'running' belong to refreshes that died (killed, machine stopped):
-    the caller holds the refresh lock, so none of them is alive."""
-    n = con.execute("SELECT count(*) FROM store.runs WHERE flow = 'refresh' AND status = 'running'").fetchone()[0]
-    if n:
-        con.execute("UPDATE store.runs SET status = 'interrupted' WHERE flow = 'refresh' AND status = 'running'")
-    return n
-
-
 def _workers(n_docs: int, requested: int | None) -> int:
-    wanted = requested or int(os.environ.get("FINDINGS_WORKERS", 0)) or (os.cpu_count() or 1)
+    wanted = requested or settings().workers or (os.cpu_count() or 1)
     return max(1, min(wanted, n_docs))
 
 
-@flow(name="refresh", log_prints=False)
-def refresh(corpus: list[str] | None = None, warehouse: str | None = None, workers: int | None = None,
-            progress: Callable[[int, int], None] | None = None, manifest: str | None = None,
-            cache: str | None = None, wait: float = 0.0, artifact: bool = True) -> dict:
-    """Load new and changed documents under `corpus` (and those a `manifest` lists, downloading
-    its source_url's not yet in `cache`) into `warehouse`; skip unchanged ones. `wait`: seconds
-    to queue behind another refresh of the same warehouse before giving up (exit code 75)."""
-    started = time.perf_counter()
-    log = get_run_logger()
-    paths = [Path(p) for p in corpus] if corpus else ([] if manifest else [DEFAULT_CORPUS])
-    wh = Path(warehouse) if warehouse else db.default_path()
-    cache_dir = Path(cache) if cache else remote.default_cache()
-    summary = Summary()
-    detail = {"corpus": [str(p) for p in paths]} | ({"manifest": str(manifest)} if manifest else {})
-    with refresh_lock(wh, wait=wait):
-        run_id = str(flow_run.id or f"local-{datetime.now():%Y%m%dT%H%M%S.%f}")
-        with db.open_writer(wh) as con:
-            summary.interrupted = _mark_interrupted(con)
-            stored = db.loaded_state(con)
-            stats = db.file_stats(con)
-            con.execute("INSERT INTO store.runs (run_id, flow, started_at, status, detail) VALUES (?, 'refresh', now(), 'running', ?)",
-                        [run_id, json.dumps(detail)])
-        if summary.interrupted:
-            log.warning("%d earlier refresh run(s) had been interrupted; marked 'interrupted', this run finishes their work",
-                        summary.interrupted)
-        try:
-            sources = discover(paths)
-            unavailable: list[dict] = []
-            if manifest:
-                local, wanted, missing = remote.resolve(Path(manifest), cache_dir)
-                known = {s.path.resolve() for s in sources}
-                sources += [s for s in local if s.path.resolve() not in known]
-                if wanted:
-                    log.info("%d documents to download into %s", len(wanted), cache_dir)
-                    for fut in [download_document.submit(w, str(cache_dir)) for w in wanted]:
-                        got = fut.result()
-                        (sources.append if isinstance(got, Source) else unavailable.append)(got)
-                unavailable += [{"source": str(m.path), "url": None, "row": m.row, "reason": "missing_file",
-                                 "error": f"{m.path} does not exist and the manifest gives no source_url to download it from."}
-                                for m in missing]
-
-            planned = plan(sources, stored, stats)
-            with db.open_writer(wh, migrate_schema=False) as con:
-                db.save_file_stats(con, [(p.source.source, p.source.size, p.source.mtime_ns, p.document_id)
-                                         for p in planned if p.hashed and p.source.mtime_ns])
-            todo = sorted((p for p in planned if p.change != "unchanged"), key=lambda p: -p.source.size)
-            summary.unchanged = len(planned) - len(todo)
-            summary.documents = {"new": [], "changed": [], "unchanged": [p.source.source for p in planned if p.change == "unchanged"],
-                                 "failed": []}
-            log.info("%d documents: %d to ingest, %d unchanged", len(planned), len(todo), summary.unchanged)
-
-            for failure in unavailable:
-                summary.failed += 1
-                summary.failures.append({k: failure[k] for k in ("source", "reason", "error")})
-                summary.documents["failed"].append(failure["source"])
-                previous = stored.get(failure["source"])
-                if previous and previous[2] == "loaded":
-                    continue  # keep the copy loaded earlier (its cached file was removed and cannot be fetched now)
-                with _ctx.write_lock, db.open_writer(wh, migrate_schema=False) as con:
-                    db.write_document(con, _unavailable_record(failure))
-
-            done = [0]
-
-            def tick() -> None:
-                done[0] += 1
-                if progress:
-                    progress(done[0], len(todo))
-
-            _ctx.warehouse, _ctx.on_done = wh, tick
-            n = _workers(len(todo), workers)
-            pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 and todo else None
-            _ctx.pool = pool
-            try:
-                futures = [ingest_document.submit(item) for item in todo]
-                for fut in as_completed(futures):
-                    result = fut.result()
-                    if result["status"] == "error":
-                        summary.failed += 1
-                        summary.failures.append({k: result[k] for k in ("source", "reason", "error")})
-                        summary.documents["failed"].append(result["source"])
-                    else:
-                        setattr(summary, result["change"], getattr(summary, result["change"]) + 1)
-                        summary.documents[result["change"]].append(result["source"])
-                        summary.sentences += result["sentences"]
-            finally:
-                _ctx.pool = None
-                if pool:
-                    pool.shutdown()
-
-            with db.open_writer(wh, migrate_schema=False) as con:
-                stale = db.stale_tag_count(con, worker.tagger_version())  # no model loaded to find out
-            if stale:  # tagged in batches, the file held only while each batch is written
-                with worker.tag_chunks(workers) as tag:
-                    summary.retagged = db.retag(wh, worker.tagger_version(), tag)
-            summary.elapsed_s = round(time.perf_counter() - started, 3)
-            with db.open_writer(wh, migrate_schema=False) as con:
-                sync_project_labels(con)  # people's labels are the final tags of their sentences
-                con.execute("""UPDATE store.runs SET ended_at = now(), status = 'completed', new_docs = ?, changed_docs = ?,
-                    unchanged_docs = ?, failed_docs = ?, sentences = ?, detail = ? WHERE run_id = ?""",
-                            [summary.new, summary.changed, summary.unchanged, summary.failed, summary.sentences,
-                             json.dumps(detail | {"failures": summary.failures, "retagged": summary.retagged,
-                                                  "elapsed_s": summary.elapsed_s}), run_id])
-                counts = tag_counts(con) if artifact else None
-        except BaseException as exc:
-            status = "interrupted" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else "failed"
-            with db.open_writer(wh, migrate_schema=False) as con:
-                con.execute("UPDATE store.runs SET ended_at = now(), status = ? WHERE run_id = ?", [status, run_id])
-            raise
-    for line in summary.lines():
-        log.info(line)
-    if artifact:
-        publish_summary(summary, counts, wh)
-    return asdict(summary)
-
-
-def tag_counts(con) -> dict[str, list[tuple]]:
-    """Sentences of loaded documents (boilerplate left out) by theme and sentiment."""
-    sentiments = ("positive", "negative", "mixed", "neutral")
-    pivot = ", ".join(f"count(*) FILTER (WHERE f.sentiment = '{s}')" for s in sentiments)
-    by_theme = con.execute(f"""SELECT t.theme, {pivot}, count(*) FROM finding_themes t JOIN findings f USING (sentence_id)
-        WHERE NOT f.boilerplate GROUP BY t.theme ORDER BY count(*) DESC, t.theme""").fetchall()
-    no_theme = con.execute(f"""SELECT '(no theme)', {pivot}, count(*) FROM findings f
-        WHERE NOT f.boilerplate AND len(f.themes) = 0""").fetchall()
-    total = con.execute(f"SELECT 'all sentences', {pivot}, count(*) FROM findings f WHERE NOT f.boilerplate").fetchall()
-    docs = con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY status").fetchall()
-    return {"sentiments": list(sentiments), "rows": by_theme + no_theme + total, "documents": docs}
-
+# --- the run's report ------------------------------------------------------------------------
 
 def summary_markdown(summary: Summary, counts: dict | None, warehouse: Path | str, limit: int = 50) -> str:
     """The run's summary as markdown: documents by change, failures with reasons, sentence

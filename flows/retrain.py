@@ -12,6 +12,10 @@ from prefect.cache_policies import NONE
 from findings.models import train as training
 from findings.models.labels import Label, project_labels
 from findings.warehouse import db
+from findings.warehouse.labels import imported_labels, sync_project_labels
+
+from .locking import refresh_lock
+from .worker import tag_chunks, tagger_version
 
 
 @task(cache_policy=NONE)
@@ -19,8 +23,6 @@ def gather_labels(warehouse: Path | None) -> list[Label]:
     """The project's labels plus those imported into the warehouse (newer wins per id)."""
     labels = {l.id: l for l in project_labels()}
     if warehouse and Path(warehouse).exists():
-        from findings.warehouse.labels import imported_labels
-
         for label in imported_labels(warehouse):
             labels[label.id] = label
     return list(labels.values())
@@ -46,11 +48,6 @@ def retag_warehouse(warehouse: Path) -> int:
     """Re-tag under the refresh lock (queued behind a running refresh), the file held per
     batch only (each batch keeps its sentences' labels), then load the project's labels if
     their files changed since the last refresh."""
-    from findings.warehouse.labels import sync_project_labels
-
-    from .locking import refresh_lock
-    from .worker import tag_chunks, tagger_version
-
     with refresh_lock(warehouse, wait=900), tag_chunks() as tag:
         n = db.retag(warehouse, tagger_version(), tag)
         with db.open_writer(warehouse, migrate_schema=False) as con:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from findings.corpus.settings import SAMPLE_CORPUS
+
 DEPLOYMENT = "findings-refresh"
 DEFAULT_CRON = "0 6 * * 1"
 
@@ -27,9 +29,7 @@ def parameters(corpus: list[str] | None = None, manifest: str | None = None, war
     if wait:
         params["wait"] = wait
     if not corpus and not manifest:
-        from .refresh import DEFAULT_CORPUS
-
-        params["corpus"] = [str(DEFAULT_CORPUS.resolve())]
+        params["corpus"] = [str(SAMPLE_CORPUS)]
     return params
 
 

@@ -1,82 +1,16 @@
-"""`findings status`: the last refresh runs and what the warehouse holds, read-only (it
-answers from the last committed state while a refresh is writing)."""
+"""`findings status`: the last refresh runs and what the warehouse holds (collected by
+warehouse.status), as text."""
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 
-from findings.warehouse import db
+from findings.warehouse.status import collect
 
-
-def collect(warehouse: Path, runs: int = 10) -> dict:
-    """Everything the report shows, as plain data (one read-only connection)."""
-    con = db.connect(Path(warehouse), read_only=True, wait=30.0)
-    try:
-        tables = {r[0] for r in con.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
-        if "store.runs" not in tables:
-            raise FileNotFoundError(f"{warehouse} is not a findings warehouse (no runs table): run `findings refresh` first.")
-        recent = con.execute(
-            """SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs, failed_docs,
-                      sentences, detail FROM runs ORDER BY started_at DESC LIMIT ?""", [runs]).fetchall()
-        out = {
-            "runs": [],
-            "documents": dict(con.execute("SELECT status, count(*) FROM documents GROUP BY 1").fetchall()),
-            "errors": con.execute("SELECT error_reason, count(*) FROM documents WHERE status = 'error' "
-                                  "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall(),
-            "by_authority": con.execute(
-                """SELECT coalesce(authority, '(unknown)') AS a, count(*),
-                          string_agg(DISTINCT CAST(year(published) AS VARCHAR), ', ' ORDER BY CAST(year(published) AS VARCHAR))
-                   FROM documents WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""").fetchall(),
-            "by_year": con.execute(
-                """SELECT coalesce(CAST(year(published) AS VARCHAR), '(unknown)'), count(*) FROM documents
-                   WHERE status = 'loaded' GROUP BY 1 ORDER BY 1""").fetchall(),
-            "sentences": con.execute("SELECT count(*), count(*) FILTER (WHERE boilerplate) FROM findings").fetchone(),
-            "taggers": con.execute("SELECT coalesce(tagger_version, '(untagged)'), count(*) FROM store.sentences "
-                                   "LEFT JOIN store.sentence_tags USING (sentence_id) GROUP BY 1 ORDER BY 2 DESC").fetchall(),
-            "extraction": con.execute("SELECT extraction_version, count(*) FROM store.documents GROUP BY 1 ORDER BY 1").fetchall(),
-        }
-        for run_id, flow, started, ended, status, new, changed, unchanged, failed, sentences, detail in recent:
-            try:
-                info = json.loads(detail) if detail else {}
-            except ValueError:
-                info = {}
-            reasons = Counter(f.get("reason") for f in info.get("failures", []))
-            out["runs"].append({"run_id": run_id, "flow": flow, "started": started, "ended": ended, "status": status,
-                                "new": new, "changed": changed, "unchanged": unchanged, "failed": failed,
-                                "sentences": sentences, "failure_reasons": dict(reasons),
-                                "elapsed_s": info.get("elapsed_s")})
-        return out
-    finally:
-        con.close()
-
-
-def writer_pid(warehouse: Path) -> int | None:
-    """The pid of the refresh writing `warehouse` now, if any (from its lock file, without
-    taking the lock: a refresh starting meanwhile must not find it held)."""
-    import os
-
-    lock = Path(str(warehouse) + ".lock")
-    try:
-        text = lock.read_text().strip()
-    except OSError:
-        return None
-    if not text.startswith("pid "):
-        return None
-    try:
-        pid = int(text.split()[1])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
-        return None  # killed without releasing: its 'running' run is interrupted
-    except PermissionError:
-        pass
-    return pid
+from .formatting import format_rows
+from .locking import writer_pid
 
 
 def report(warehouse: Path, runs: int = 10) -> str:
-    from .cli import format_rows
-
     data = collect(warehouse, runs)
     out = [f"Warehouse {warehouse}", "", f"Last {len(data['runs'])} run(s), newest first:"]
     fmt = lambda v: "" if v is None else str(v)

@@ -1,46 +1,25 @@
-"""CPU work for one document, run in a worker process: extract, split, tag. Returns a
-record the single writer stores. No DuckDB here."""
+"""CPU work run in worker processes: one document extracted, split and tagged into a
+record the single writer stores; chunks of stored sentences re-tagged. No DuckDB here."""
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import date
-from functools import lru_cache
 from typing import Iterator
 
 from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
 from findings.corpus.extract import extract
 from findings.corpus.sentences import split
-from findings.corpus.sources import Source
-from findings.models.tagging import Tagger, neighbours
+from findings.corpus.sources import Source, apply_manifest
+from findings.models.tagger_cache import tagger, tagger_version
+from findings.models.tagging import neighbours
 from findings.warehouse.records import DocumentRecord, SentenceRow, TagTables
 
-
-def tagger() -> Tagger:
-    """One tagger per process, with the current rules and model (reloaded when a retrain
-    promotes another model or the rule files change)."""
-    return _tagger(tagger_version())
-
-
-@lru_cache(maxsize=1)
-def _tagger(version: str) -> Tagger:
-    from findings.models.registry import load_current
-
-    return Tagger(model=load_current())
-
-
-def tagger_version() -> str:
-    """The version `tagger()` reports, without loading the model (seconds): enough to see
-    that no stored sentence is stale."""
-    from findings.models.registry import current_version
-    from findings.models.tagging import tagger_version as version
-    from findings.rules.tagger import rules_version
-
-    return version(rules_version(), current_version())
+__all__ = ["process", "unavailable", "tag_chunks", "start_method", "tagger", "tagger_version"]
 
 
 def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
@@ -106,14 +85,14 @@ def process(source: Source, document_id: str) -> DocumentRecord:
         doc = extract(source.path, source.manifest)
     except ExtractionError as exc:
         rec.status, rec.error_reason, rec.error = "error", exc.reason, str(exc.args[0])
-        _manifest_metadata(rec, source)
+        apply_manifest(rec, source.manifest)
         return rec
     except Exception as exc:  # a parser bug must not stop the run: record it, with where it happened
         last = traceback.extract_tb(exc.__traceback__)[-1]
         rec.status, rec.error_reason = "error", "failed"
         rec.error = (f"{source.path}: extraction failed with {type(exc).__name__}: {exc} "
                      f"(at {last.filename}:{last.lineno}); please report this with the file.")
-        _manifest_metadata(rec, source)
+        apply_manifest(rec, source.manifest)
         return rec
     for name in ("authority", "doc_type", "title", "published", "inspection_start", "inspection_end", "lead_inspector", "pages"):
         setattr(rec, name, getattr(doc, name))
@@ -132,9 +111,12 @@ def process(source: Source, document_id: str) -> DocumentRecord:
     return rec
 
 
-def _manifest_metadata(rec: DocumentRecord, source: Source) -> None:
-    rec.authority = source.manifest.get("authority")
-    rec.doc_type = source.manifest.get("doc_type")
-    rec.title = source.manifest.get("title")
-    if source.manifest.get("published"):
-        rec.published = date.fromisoformat(source.manifest["published"])
+def unavailable(failure: dict) -> DocumentRecord:
+    """An error record for a document that could not be fetched (no bytes, so the id hashes
+    its source), with what its manifest row says of it."""
+    rec = DocumentRecord(
+        document_id=hashlib.sha256(f"unavailable:{failure['source']}".encode("utf-8")).hexdigest(),
+        source=failure["source"], source_url=failure.get("url"), status="error",
+        error_reason=failure["reason"], error=failure["error"], extraction_version=EXTRACTION_VERSION)
+    apply_manifest(rec, failure.get("row") or {})
+    return rec

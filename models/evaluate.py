@@ -30,20 +30,6 @@ def agreement(ids: set[str] | None = None) -> dict:
                          [a.sentiment for a, _ in pairs], [b.sentiment for _, b in pairs])
 
 
-def coverage(warehouse) -> dict:
-    """How many labelled sentences a refresh of their documents finds again, word for word
-    (a gold sentence must be a sentence in `findings`). Only labels whose document is in the
-    warehouse count."""
-    from findings.warehouse.db import query
-
-    _, rows = query(warehouse, "SELECT document_id, text FROM store.sentences")
-    sentences = set(rows)
-    stored = {document_id for document_id, _ in sentences}
-    labels = [l for l in project_labels() if l.document_id in stored]
-    missed = [l for l in labels if (l.document_id, l.text) not in sentences]
-    return {"labels": len(labels), "found": len(labels) - len(missed), "missed": missed}
-
-
 def _cell(metrics: dict | None, *keys) -> str:
     """'0.854 (0.83-0.88)' for a figure and its interval, '' when absent."""
     if not metrics or metrics.get("n") == 0:
@@ -95,7 +81,9 @@ def card_of(version: str | None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def report(warehouse=None, cv: bool = False, progress=None) -> str:
+def report(warehouse=None, coverage: dict | None = None, cv: bool = False, progress=None) -> str:
+    """The metrics as text; `coverage` (warehouse.labels.coverage of `warehouse`) adds how
+    many labelled sentences that warehouse holds; `cv` recomputes cross-validation."""
     labels = project_labels()
     training, sealed = train.split(labels)
     model = load_current()
@@ -124,8 +112,8 @@ def report(warehouse=None, cv: bool = False, progress=None) -> str:
                                             "annotators agree": agreement(set(l.id for l in training))})
     else:
         lines.append("grouped cross-validation: not in the model's card; run `findings evaluate --cv`")
-    if warehouse:
-        c = coverage(warehouse)
+    if coverage is not None:
+        c = coverage
         lines.append("")
         lines.append(f"labelled sentences found again in {warehouse}: {c['found']:,} of {c['labels']:,} "
                      f"({c['found'] / max(1, c['labels']):.1%})" + "".join(f"\n  missed: {l.text[:90]!r}" for l in c["missed"][:5]))

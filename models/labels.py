@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import yaml
 
+from findings.corpus.settings import LABELS_DIR
 from findings.rules.tagger import SENTIMENTS, THEMES
 
-LABELS_DIR = Path(__file__).resolve().parents[1] / "corpus" / "labels"
 LABELS_FILE = LABELS_DIR / "labels.jsonl"
 SECOND_FILE = LABELS_DIR / "second_annotator.jsonl"
 ADJUDICATED_FILE = LABELS_DIR / "adjudicated.jsonl"
@@ -176,7 +176,3 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
         more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise LabelError(f"{len(errors)} invalid row(s); nothing imported:\n  {shown}{more}")
     return labels
-
-
-def to_dict(label: Label) -> dict:
-    return asdict(label)

@@ -18,19 +18,14 @@ import yaml
 from spacy.attrs import LOWER
 from spacy.matcher import Matcher, PhraseMatcher
 
+# The codebook's theme ids and sentiment labels, in its order (codebook.yaml), re-exported:
+# the rest of the project imports them from here.
+from .codebook import CORE_THEMES, SENTIMENTS, THEMES  # noqa: F401
+
 HERE = Path(__file__).parent
 THEMES_FILE = HERE / "themes.jsonl"
 SENTIMENT_FILE = HERE / "sentiment.yaml"
 BOILERPLATE_FILE = HERE / "boilerplate.yaml"
-
-# Theme ids and sentiment labels of ../shared/codebook.md, in its order.
-THEMES = (
-    "front_door", "early_help", "supervision", "care_leavers", "children_in_care",
-    "child_protection", "exploitation_missing", "leadership", "workforce",
-    "quality_assurance", "voice_participation",
-)
-CORE_THEMES = THEMES[:4]
-SENTIMENTS = ("positive", "negative", "mixed", "neutral")
 
 
 class RulesError(ValueError):

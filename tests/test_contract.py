@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from findings.rules.tagger import SENTIMENTS, THEMES
+from findings.warehouse.contract import load_contract
 from findings.warehouse.db import query
 
-CONTRACT = yaml.safe_load((Path(__file__).resolve().parents[1] / "warehouse" / "contract.yml").read_text())
+CONTRACT = load_contract()
 
 
 def cases():

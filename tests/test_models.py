@@ -66,7 +66,10 @@ def test_shipped_model_loads_safely_and_beats_rules_on_the_sealed_split(labels):
 
 def test_model_finds_a_front_door_finding_without_front_door_words():
     tags = Tagger(model=registry.load_current()).tag(
-        ["Children wait too long for a decision when concerns are first raised."], ["Front door"])[0]
+        ["Duty systems to respond to parents' and professionals' concerns were largely ineffective."],
+        ["Inspection findings"])[0]
+    assert not tags.hits  # no rule fired: no front-door words
+    assert [(t.theme, t.source) for t in tags.themes] == [("front_door", "model")]
     assert tags.sentiment == "negative"
 
 
@@ -238,7 +241,7 @@ def test_adjudication_replaces_the_first_label_and_leaves_the_annotators_labels(
 
 
 def test_labelled_seed_sentences_are_found_again_by_a_refresh(seeds_warehouse):
-    from findings.models.evaluate import coverage
+    from findings.warehouse.labels import coverage
 
     c = coverage(seeds_warehouse)
     assert c["labels"] >= 800  # nearly every seed sentence is labelled

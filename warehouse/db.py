@@ -2,7 +2,6 @@
 stored sentences, and read-only queries for analysts."""
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -12,12 +11,14 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 import pyarrow as pa
 
+from findings.corpus.settings import settings
+from findings.rules.codebook import THEMES
+
 from .records import DocumentRecord, TagTables
 
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views.sql"
-DEFAULT_WAREHOUSE = Path("warehouse/findings.duckdb")
 # Each stored sentence's two neighbours on each side in its document, nearest first (NULL
 # past either end): the model reads them as context, so re-tagging, label export and imported labels all take them from here.
 NEIGHBOURS = """SELECT sentence_id, [lag(text, 1) OVER w, lag(text, 2) OVER w] AS before,
@@ -26,7 +27,8 @@ NEIGHBOURS = """SELECT sentence_id, [lag(text, 1) OVER w, lag(text, 2) OVER w] A
 
 
 def default_path() -> Path:
-    return Path(os.environ.get("FINDINGS_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    """$FINDINGS_WAREHOUSE, or warehouse/findings.duckdb in the working directory."""
+    return settings().warehouse
 
 
 class WarehouseBusy(RuntimeError):
@@ -78,7 +80,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         with transaction(con):
             con.execute(script.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_migrations VALUES (?, now())", [script.name])
-    con.execute(VIEWS.read_text(encoding="utf-8"))
+    con.execute(views_sql())
+
+
+def views_sql(themes: tuple[str, ...] = THEMES) -> str:
+    """views.sql with the codebook's theme order filled in (`findings.themes` lists a
+    sentence's themes in that order; a theme the codebook does not list comes last)."""
+    order = ", ".join(f"('{t}', {rank})" for rank, t in enumerate(themes, start=1))
+    return VIEWS.read_text(encoding="utf-8").replace("{{codebook_theme_order}}", order)
 
 
 @contextmanager
@@ -217,8 +226,6 @@ def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], It
 
 
 def _replace_tags(path: Path, tables: TagTables) -> int:
-    from .labels import apply_labels  # labels builds on this module
-
     with open_writer(path, migrate_schema=False) as con:
         con.execute("SET threads = 1")  # the tagging workers have the other cores
         with transaction(con):
@@ -228,6 +235,26 @@ def _replace_tags(path: Path, tables: TagTables) -> int:
             apply_labels(con, only="retag_ids")  # a sentence a person labelled keeps its label's tags
             con.unregister("retag_ids")
     return len(tables)
+
+
+def apply_labels(con: duckdb.DuckDBPyConnection, only: str | None = None) -> int:
+    """Make people's labels the final tags of their sentences (caller holds a transaction):
+    of every labelled sentence, or of those whose ids are in the table named `only` (a
+    re-tag batch, which has just replaced their tags)."""
+    if only is None:  # new sentences may match labels by document and text
+        con.execute("""UPDATE store.labels l SET sentence_id = s.sentence_id FROM store.sentences s
+                       WHERE l.sentence_id IS NULL AND s.document_id = l.document_id AND s.text = l.text""")
+    where = f"WHERE sentence_id IN (SELECT sentence_id FROM {only})" if only else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE labelled AS
+                    SELECT l.* FROM store.labels l JOIN store.sentences s USING (sentence_id) {where}
+                    QUALIFY row_number() OVER (PARTITION BY sentence_id ORDER BY labelled_at DESC) = 1""")
+    con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM labelled)")
+    con.execute("""INSERT INTO store.sentence_themes
+                   SELECT sentence_id, unnest(themes), 1.0, 'label', annotator FROM labelled""")
+    con.execute("""UPDATE store.sentence_tags s SET sentiment = l.sentiment, boilerplate = l.boilerplate,
+                   sentiment_score = CASE l.sentiment WHEN 'positive' THEN 1 WHEN 'negative' THEN -1 ELSE 0 END,
+                   sentiment_source = 'label' FROM labelled l WHERE s.sentence_id = l.sentence_id""")
+    return con.execute("SELECT count(*) FROM labelled").fetchone()[0]
 
 
 def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:

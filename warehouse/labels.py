@@ -7,9 +7,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from findings.models.labels import Label
+from findings.models import labels as project_files
+from findings.models.labels import Label, label_files_digest, project_labels
 
 from . import db
+from .db import apply_labels  # noqa: F401  (people's labels as final tags; re-tagging applies them too)
 
 
 def import_labels(path: Path, labels: list[Label], origin: str = "import") -> int:
@@ -22,26 +24,6 @@ def import_labels(path: Path, labels: list[Label], origin: str = "import") -> in
         con.unregister("new_labels")
         apply_labels(con)
     return len(labels)
-
-
-def apply_labels(con: duckdb.DuckDBPyConnection, only: str | None = None) -> int:
-    """Make people's labels the final tags of their sentences (caller holds a transaction):
-    of every labelled sentence, or of those whose ids are in the table named `only` (a
-    re-tag batch, which has just replaced their tags)."""
-    if only is None:  # new sentences may match labels by document and text
-        con.execute("""UPDATE store.labels l SET sentence_id = s.sentence_id FROM store.sentences s
-                       WHERE l.sentence_id IS NULL AND s.document_id = l.document_id AND s.text = l.text""")
-    where = f"WHERE sentence_id IN (SELECT sentence_id FROM {only})" if only else ""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE labelled AS
-                    SELECT l.* FROM store.labels l JOIN store.sentences s USING (sentence_id) {where}
-                    QUALIFY row_number() OVER (PARTITION BY sentence_id ORDER BY labelled_at DESC) = 1""")
-    con.execute("DELETE FROM store.sentence_themes WHERE sentence_id IN (SELECT sentence_id FROM labelled)")
-    con.execute("""INSERT INTO store.sentence_themes
-                   SELECT sentence_id, unnest(themes), 1.0, 'label', annotator FROM labelled""")
-    con.execute("""UPDATE store.sentence_tags s SET sentiment = l.sentiment, boilerplate = l.boilerplate,
-                   sentiment_score = CASE l.sentiment WHEN 'positive' THEN 1 WHEN 'negative' THEN -1 ELSE 0 END,
-                   sentiment_source = 'label' FROM labelled l WHERE s.sentence_id = l.sentence_id""")
-    return con.execute("SELECT count(*) FROM labelled").fetchone()[0]
 
 
 def imported_labels(path: Path) -> list[Label]:
@@ -61,13 +43,12 @@ def imported_labels(path: Path) -> list[Label]:
 
 def sync_project_labels(con: duckdb.DuckDBPyConnection) -> None:
     """Load the project's own labels (corpus/labels/labels.jsonl with adjudicated.jsonl) when
-    those files changed, then apply all labels; one transaction."""
-    from findings.models.labels import label_files_digest, project_labels
-
+    those files changed, then apply all labels; one transaction. Without the labels file
+    (an install that lacks it), the labels stored before are kept, not deleted."""
     digest = label_files_digest()
     stored = con.execute("SELECT value FROM store.meta WHERE key = 'project_labels'").fetchone()
     with db.transaction(con):
-        if not stored or stored[0] != digest:
+        if project_files.LABELS_FILE.exists() and (not stored or stored[0] != digest):
             labels = project_labels()
             con.execute("DELETE FROM store.labels WHERE origin = 'project'")
             if labels:
@@ -76,6 +57,18 @@ def sync_project_labels(con: duckdb.DuckDBPyConnection) -> None:
                 con.unregister("project_labels")
             con.execute("INSERT OR REPLACE INTO store.meta VALUES ('project_labels', ?)", [digest])
         apply_labels(con)
+
+
+def coverage(warehouse: Path) -> dict:
+    """How many labelled sentences a refresh of their documents finds again, word for word
+    (the issue's check: a gold sentence must be a sentence in `findings`). Only labels whose
+    document is in the warehouse count."""
+    _, rows = db.query(warehouse, "SELECT document_id, text FROM store.sentences")
+    sentences = set(rows)
+    stored = {document_id for document_id, _ in sentences}
+    labels = [l for l in project_labels() if l.document_id in stored]
+    missed = [l for l in labels if (l.document_id, l.text) not in sentences]
+    return {"labels": len(labels), "found": len(labels) - len(missed), "missed": missed}
 
 
 def _labels_table(labels: list[Label], origin: str) -> pa.Table:

@@ -15,14 +15,14 @@ FROM store.sentence_themes;
 
 -- One row per sentence of every loaded document.
 CREATE OR REPLACE VIEW findings AS
+-- Themes in codebook order: the order is filled in from rules/codebook.yaml when the views
+-- are created (warehouse.db.views_sql); a theme the codebook does not list is kept, last.
 WITH theme_order(theme, rank) AS (
-    VALUES ('front_door', 1), ('early_help', 2), ('supervision', 3), ('care_leavers', 4),
-           ('children_in_care', 5), ('child_protection', 6), ('exploitation_missing', 7),
-           ('leadership', 8), ('workforce', 9), ('quality_assurance', 10), ('voice_participation', 11)
+    VALUES {{codebook_theme_order}}
 ),
 themes AS (
-    SELECT t.sentence_id, list(t.theme ORDER BY o.rank) AS themes
-    FROM store.sentence_themes t JOIN theme_order o USING (theme)
+    SELECT t.sentence_id, list(t.theme ORDER BY o.rank NULLS LAST, t.theme) AS themes
+    FROM store.sentence_themes t LEFT JOIN theme_order o USING (theme)
     GROUP BY t.sentence_id
 )
 SELECT s.sentence_id, s.document_id, d.source, d.authority, d.doc_type, d.published,

@@ -1,7 +1,7 @@
 """How precise is each theme rule on the labelled training sentences? A strong rule tags on
 its own, overriding the classifier, so it should rarely be wrong.
 
-    python -m findings.rules.audit [--min-precision 0.8] [--min-hits 5] [--demote]
+    python -m findings.models.rule_audit [--min-precision 0.8] [--min-hits 5] [--demote]
 
 Prints every rule that fired on at least --min-hits labelled sentences with its precision
 (share of those sentences labelled with the rule's theme). --demote rewrites themes.jsonl
@@ -14,10 +14,10 @@ import argparse
 import json
 from collections import defaultdict
 
-from findings.models import train
-from findings.models.labels import project_labels
+from findings.rules.tagger import THEMES_FILE, default_tagger
 
-from .tagger import THEMES_FILE, default_tagger
+from . import train
+from .labels import project_labels
 
 
 def precision_by_rule() -> dict[str, tuple[int, int]]:
