@@ -10,6 +10,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from findings.corpus.settings import LABELS_DIR
+
 from .formatting import format_rows
 
 # Sub-commands import their flows and rooms when they run: `findings query` need not load
@@ -165,6 +167,75 @@ def cmd_labels_import(args) -> int:
     return 0
 
 
+def cmd_labels_sample(args) -> int:
+    from findings.models import labelling
+    from findings.models.labels import project_labels
+    from findings.models.registry import load_current
+    from findings.warehouse.samples import stored_sentences
+
+    folder = Path(args.dir)
+    pool = [i for i in labelling.unlabelled(labelling.items(stored_sentences(_warehouse(args))), folder)
+            if not i["_boilerplate"] and len(i["text"]) >= 25
+            and (not args.authority or i["document"].split("/")[-2] in args.authority)
+            and i["document"].split("/")[-2] not in args.exclude_authority]
+    if not pool:
+        print(f"findings labels sample: no unlabelled sentence in {_warehouse(args)} matches; refresh more documents "
+              "or widen --authority.", file=sys.stderr)
+        return 1
+    chosen = labelling.choose(pool, args.n, load_current(), project_labels(), args.random, args.seed)
+    numbers = labelling.write_batches(chosen, args.batches, folder, second=args.double, seed=args.seed)
+    print(f"{len(chosen)} sentences from {len({i['document'] for i in chosen})} documents in batches "
+          f"{numbers[0]}..{numbers[-1]} of {folder / 'batches'}" + (" (each in two batches)" if args.double else "")
+          + "; annotators follow corpus/labels/annotating.md, then `findings labels check N`.")
+    return 0
+
+
+def cmd_labels_check(args) -> int:
+    from findings.models import labelling
+
+    done, missing, problems = labelling.check_batch(args.batch, Path(args.dir))
+    print(f"batch {args.batch}: {done} labelled, {len(missing)} missing, {len(problems)} problems")
+    for p in problems[:30]:
+        print("  " + p)
+    if missing:
+        print("  next missing ids: " + ", ".join(missing[:10]))
+    return 1 if missing or problems else 0
+
+
+def cmd_labels_merge(args) -> int:
+    from findings.models import labelling
+    from findings.warehouse.samples import stored_sentences
+
+    context = None
+    if args.context:  # a repeated sentence: its first place
+        context = {}
+        for item in labelling.items(stored_sentences(Path(args.context))):
+            context.setdefault(item["id"], (item["_before"], item["_after"]))
+    first, second, skipped = labelling.merge_batches(context, Path(args.dir))
+    print(f"{first} labelled sentences, {second} with a second label")
+    for line in skipped:
+        print("  left out: " + line)
+    return 0
+
+
+def cmd_labels_adjudicate(args) -> int:
+    from findings.models import labelling
+
+    folder = Path(args.dir)
+    if args.step == "draw":
+        n, numbers = labelling.draw_adjudication(args.batches, folder)
+        print(f"{n} disagreements to adjudicate" + (f" in adjudicate-{numbers[0]}..{numbers[-1]}.jsonl" if numbers else ""))
+        return 0
+    n, problems = labelling.merge_adjudication(folder)
+    for p in problems[:30]:
+        print("  " + p, file=sys.stderr)
+    if problems:
+        print("findings labels adjudicate merge: nothing written; fix the files above.", file=sys.stderr)
+        return 1
+    print(f"{n} adjudicated labels in {folder / 'adjudicated.jsonl'}")
+    return 0
+
+
 def cmd_retrain(args) -> int:
     _prefect_env(args.verbose)
     from .retrain import retrain
@@ -243,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="re-tag every sentence, not only stale ones")
     p.add_argument("--workers", type=int, help="tagging processes (default: one per core)")
 
-    labels_help = "Export sentences worth labelling; import filled-in labels."
+    labels_help = "Export sentences worth labelling; import filled-in labels; run a labelling round (sample, check, merge, adjudicate)."
     p = sub.add_parser("labels", help=labels_help, description=labels_help)  # no handler: an action is required
     labels = p.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
     q = labels.add_parser("export", help="write the sentences most worth labelling next as CSV and JSONL")
@@ -257,6 +328,31 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--annotator", help="who labelled (default: the file's annotator column)")
     q.add_argument("--warehouse", metavar="FILE")
 
+    # A labelling round of the project's own labels (files under --dir; see models/labelling.py)
+    q = labels.add_parser("sample", help="draw unlabelled sentences of a warehouse into batch files for annotators")
+    q.set_defaults(func=cmd_labels_sample)
+    q.add_argument("--warehouse", metavar="FILE")
+    q.add_argument("--n", type=int, default=1000, help="sentences to draw (default 1000)")
+    q.add_argument("--batches", type=int, default=4, help="batch files, one per annotator (default 4)")
+    q.add_argument("--double", action="store_true", help="every sentence in two batches, for two independent labels")
+    q.add_argument("--random", type=float, default=0.5, help="share drawn at random; the rest ranked as `export` ranks (default 0.5)")
+    q.add_argument("--authority", nargs="*", default=[], help="only these authorities (folder names)")
+    q.add_argument("--exclude-authority", nargs="*", default=[], help="never these authorities (e.g. the sealed split)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--dir", default=str(LABELS_DIR), help="labels folder (default: the project's)")
+    q = labels.add_parser("check", help="check an annotator's labels-N.jsonl against batch-N.jsonl and the codebook")
+    q.set_defaults(func=cmd_labels_check)
+    q.add_argument("batch", type=int)
+    q.add_argument("--dir", default=str(LABELS_DIR))
+    q = labels.add_parser("merge", help="merge labelled batches into labels.jsonl and second_annotator.jsonl")
+    q.set_defaults(func=cmd_labels_merge)
+    q.add_argument("--context", metavar="WAREHOUSE", help="take each label's neighbours from this refreshed warehouse")
+    q.add_argument("--dir", default=str(LABELS_DIR))
+    q = labels.add_parser("adjudicate", help="draw disagreements for an adjudicator, or merge the decisions")
+    q.set_defaults(func=cmd_labels_adjudicate)
+    q.add_argument("step", choices=["draw", "merge"])
+    q.add_argument("--batches", type=int, default=2, help="files to deal disagreements into (draw)")
+    q.add_argument("--dir", default=str(LABELS_DIR))
     p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, promote if not worse, re-tag (Prefect flow).")
     p.add_argument("--warehouse", metavar="FILE")
     p.add_argument("--force", action="store_true", help="promote even if worse than the current model")

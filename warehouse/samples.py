@@ -21,3 +21,16 @@ def unlabelled_sample(warehouse: Path, size: int = 20000, seed: int = 7) -> tupl
     finally:
         con.close()
     return rows, meta
+
+
+def stored_sentences(warehouse: Path) -> list[tuple]:
+    """Every stored sentence in document order, for a labelling round: (sentence_id, source,
+    section, text, document_id, boilerplate, before, after), the last two the sentences each
+    side, nearest first, as the model reads them."""
+    con = db.connect(warehouse, read_only=True, wait=30)
+    try:
+        return con.execute(f"""
+            SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate, n.before, n.after
+            FROM findings f JOIN ({db.NEIGHBOURS}) n USING (sentence_id) ORDER BY f.sentence_id""").fetchall()
+    finally:
+        con.close()

@@ -3,7 +3,7 @@ the sealed split, after round 5's batches were out. Mostly at random (on sentenc
 random the core themes scored about 0.69 on unseen authorities: false alarms on sentences
 about nothing in particular), the rest where the model is nearest a core theme's threshold.
 
-    python corpus/labels/sample_round6.py WAREHOUSE [--random 1000] [--uncertain 500] [--batches 6]
+    python corpus/labels/archive/sample_round6.py WAREHOUSE [--random 1000] [--uncertain 500] [--batches 6]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from findings.rules.tagger import CORE_THEMES
 from sample_pool import unlabelled_items, write_batches
 from sample_round5 import NEW, authority
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 
 
 def main() -> None:

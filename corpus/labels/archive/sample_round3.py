@@ -2,7 +2,7 @@
 front door and early help: its recall there was lowest, and annotators disagreed most on
 early help.
 
-    python corpus/labels/sample_round3.py WAREHOUSE [--n 800] [--batches 4]
+    python corpus/labels/archive/sample_round3.py WAREHOUSE [--n 800] [--batches 4]
 
 Training documents only (the test split stays as it was drawn): unlabelled, non-boilerplate
 sentences that the model scores between 0.1 and 0.9 for front_door or early_help, or where
@@ -26,7 +26,7 @@ from findings.models.tagging import Tagger
 
 from sample_pool import in_test_split, unlabelled_items, write_batches
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 FOCUS = ("front_door", "early_help")
 SIGNALS = re.compile(r"\b(hubs?|i?cart|duty|out[- ]of[- ]hours|emergency|prevent\w*|early (stage|point|intervention)|"
                      r"step(ped|ping|s)?[- ](up|down)|family support|children'?s centres?|contacts?|referr\w+|thresholds?|"

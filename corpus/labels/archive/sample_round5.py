@@ -1,7 +1,7 @@
 """Draw the fifth pool (issue 12): labels from authorities no label had come from
 (../shared/corpus/ilacs2), and a sealed test split drawn before any rule or feature changed.
 
-    python corpus/labels/sample_round5.py WAREHOUSE [--sealed 9] [--test 960] [--train 1500]
+    python corpus/labels/archive/sample_round5.py WAREHOUSE [--sealed 9] [--test 960] [--train 1500]
 
 WAREHOUSE is refreshed over ../shared/corpus (ilacs2 included). The `--sealed` authorities,
 drawn at random (seeded) from ilacs2, become `sealed_authorities` in split.yml; from them
@@ -31,7 +31,7 @@ from findings.rules.tagger import CORE_THEMES, THEMES
 
 from sample_pool import unlabelled_items, write_batches
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 NEW = "ilacs2/"
 CONTRAST = re.compile(r"\b(but|although|though|however|whilst|while|despite|yet|except|albeit)\b", re.I)
 EVALUATIVE = re.compile(r"\b(good|well|strong|effective|improv\w*|timely|robust|appropriate\w*|clear\w*|poor|weak\w*|"

@@ -1,7 +1,7 @@
 """Draw the second pool of sentences to label (round 2), after the first model showed where
 it was weak: the mixed sentiment class, neutral sentences, and the seed documents.
 
-    python corpus/labels/sample_round2.py WAREHOUSE [--batches 6]
+    python corpus/labels/archive/sample_round2.py WAREHOUSE [--batches 6]
 
 From a refreshed warehouse over ../shared/corpus, skipping sentences already labelled:
 - every remaining seed sentence (seeds are a different kind of document: council papers);
@@ -27,7 +27,7 @@ from findings.models.selection import rank
 
 from sample_pool import in_test_split, unlabelled_items, write_batches
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 CONTRAST = re.compile(r"\b(but|however|although|though|whilst|while|despite|yet|nevertheless|except)\b", re.I)
 
 

@@ -4,7 +4,7 @@ sentences the model is scored on, and their disagreements go to an adjudicator
 (adjudicated.jsonl, applied by merge_batches.py), so the test labels hold one reading of
 the codebook. Annotators see the sentence and its neighbours, never a model's output.
 
-    python corpus/labels/sample_second_test.py WAREHOUSE [--batches 4]
+    python corpus/labels/archive/sample_second_test.py WAREHOUSE [--batches 4]
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from findings.models.train import split
 
 from sample_pool import stored_items, write_batches
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 
 
 def main() -> None:

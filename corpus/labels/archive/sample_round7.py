@@ -3,7 +3,7 @@ sealed split where the model may be missing a theme on unseen authorities (recal
 for voice and participation, quality assurance, child protection and supervision): per theme,
 sentences the model scores between 0.1 and its threshold, that no strong rule tags.
 
-    python corpus/labels/sample_round7.py WAREHOUSE [--per-theme 200] [--batches 4]
+    python corpus/labels/archive/sample_round7.py WAREHOUSE [--per-theme 200] [--batches 4]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from findings.models.tagging import Tagger
 from sample_pool import unlabelled_items, write_batches
 from sample_round5 import NEW, authority
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 FOCUS = ("voice_participation", "quality_assurance", "child_protection", "supervision", "early_help")
 
 

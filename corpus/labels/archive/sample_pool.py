@@ -5,50 +5,31 @@ for it, plus random sentences (themes rules miss, and negatives), from every doc
 refreshed warehouse over ../shared/corpus. Writes batches for annotators; 160 items are put
 in two batches so two annotators label them (the agreement ceiling in the README).
 
-    python corpus/labels/sample_pool.py WAREHOUSE [--per-theme 110] [--random 900] [--batches 6]
+    python corpus/labels/archive/sample_pool.py WAREHOUSE [--per-theme 110] [--random 900] [--batches 6]
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 from pathlib import Path
 
 import duckdb
 
+from findings.models.labelling import doc_key, items, label_id
+from findings.models.labelling import write_batches as _write_batches
 from findings.models.labels import Label, is_test, project_labels
 from findings.warehouse.db import NEIGHBOURS
 
-HERE = Path(__file__).parent
-SHARED_PREFIX = "shared/corpus/"
-
-
-def doc_key(source: str) -> str:
-    """'../shared/corpus/ilacs/x/2019.pdf' -> 'ilacs/x/2019.pdf' (stable across checkouts)."""
-    return source.split(SHARED_PREFIX, 1)[1] if SHARED_PREFIX in source else source
-
-
-def label_id(document: str, text: str) -> str:
-    return "L" + hashlib.sha1(f"{document}\n{text}".encode()).hexdigest()[:10]
+HERE = Path(__file__).resolve().parents[1]  # corpus/labels
 
 
 def stored_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every sentence of a refreshed warehouse as a batch item, in document order: id,
-    document, document_id, section, the sentences just before and after it (annotators use
-    them only to resolve what a pronoun refers to) and its text. The `_` keys help choose
-    items and are not written to batches: `_sentence_id`, `_boilerplate`, and `_before` and
-    `_after`, the two sentences each side, nearest first, that the model reads."""
-    rows = con.execute(f"""
+    """Every sentence of a refreshed warehouse as a batch item, in document order (see
+    findings.models.labelling.items)."""
+    return items(con.execute(f"""
         SELECT f.sentence_id, f.source, f.section, f.text, f.document_id, f.boilerplate, n.before, n.after
-        FROM findings f JOIN ({NEIGHBOURS}) n USING (sentence_id) ORDER BY f.sentence_id""").fetchall()
-    items = []
-    for sid, source, section, text, document_id, boilerplate, before, after in rows:
-        document = doc_key(source)
-        items.append({"id": label_id(document, text), "document": document, "document_id": document_id, "section": section,
-                      "before": before[0], "text": text, "after": after[0], "_sentence_id": sid, "_boilerplate": boilerplate,
-                      "_before": before, "_after": after})
-    return items
+        FROM findings f JOIN ({NEIGHBOURS}) n USING (sentence_id) ORDER BY f.sentence_id""").fetchall())
 
 
 def unlabelled_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -66,15 +47,9 @@ def in_test_split(item: dict, split: dict) -> bool:
     return is_test(Label(id=item["id"], text=item["text"], themes=[], sentiment="neutral", document=item["document"]), split)
 
 
-def write_batches(items: list[dict], batches: int) -> int:
-    """Deal items into `batches` new batch files after the last one in batches/ (one per
-    annotator), without their `_` keys; returns the first new batch number."""
-    first = 1 + max([int(p.stem.split("-")[1]) for p in (HERE / "batches").glob("batch-*.jsonl")] or [0])
-    for k in range(batches):
-        with (HERE / "batches" / f"batch-{first + k}.jsonl").open("w", encoding="utf-8") as fh:
-            for item in items[k::batches]:
-                fh.write(json.dumps({key: v for key, v in item.items() if not key.startswith("_")}, ensure_ascii=False) + "\n")
-    return first
+def write_batches(chosen: list[dict], batches: int) -> int:
+    """Deal items into new batch files; returns the first new batch number."""
+    return _write_batches(chosen, batches, HERE)[0]
 
 
 def main() -> None:
