@@ -85,8 +85,13 @@ def next_version() -> str:
 
 
 def register(model: ThemeModel, card: dict) -> Path:
+    """Save a new version with its card and weight digests; a registered version is never
+    rewritten."""
     folder = registry.REGISTRY / model.version
+    if folder.exists():
+        raise FileExistsError(f"{folder} is registered already; a registered model is never rewritten.")
     model.save(folder, card)
+    registry.write_digests(folder)
     return folder
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from findings.models import labelling
 from findings.models import labels as labels_module
 
@@ -60,3 +62,20 @@ def test_a_round_from_batches_to_adjudicated_labels(tmp_path, monkeypatch):
     monkeypatch.setattr(labels_module, "ADJUDICATED_FILE", tmp_path / "adjudicated.jsonl")
     final = {l.id: l for l in labels_module.project_labels()}
     assert final[disagree_on].sentiment == "mixed" and final[disagree_on].annotator == "adjudicator"
+
+
+@pytest.mark.shared
+def test_findings_labels_sample_draws_unlabelled_sentences_from_a_warehouse(seeds_warehouse, tmp_path, capsys):
+    from findings.flows.cli import main
+
+    (tmp_path / "batches").mkdir()
+    assert main(["labels", "sample", "--warehouse", str(seeds_warehouse), "--n", "20", "--batches", "2", "--double",
+                 "--dir", str(tmp_path)]) == 0
+    batches = [[json.loads(l) for l in (tmp_path / "batches" / f"batch-{n}.jsonl").read_text().splitlines()] for n in (1, 2, 3, 4)]
+    assert sum(map(len, batches[:2])) == 20 and {i["id"] for i in batches[0]} == {i["id"] for i in batches[3]}
+    assert all(i["document"].startswith("seeds/") and len(i["text"]) >= 25 for i in batches[0])
+    assert "batches 1..4" in capsys.readouterr().out
+    # drawn items are not drawn again
+    assert main(["labels", "sample", "--warehouse", str(seeds_warehouse), "--n", "10", "--batches", "1", "--dir", str(tmp_path)]) == 0
+    again = {json.loads(l)["id"] for l in (tmp_path / "batches" / "batch-5.jsonl").read_text().splitlines()}
+    assert len(again) == 10 and not again & {i["id"] for b in batches for i in b}

@@ -273,3 +273,24 @@ def test_cross_validation_holds_out_whole_authorities(labels):
                                             document="ilacs2/barnsley/2014-08-08.pdf")) == "barnsley"
     assert authority_of(labels[0].__class__(id="x", text="t", themes=[], sentiment="neutral",
                                             document="seeds/surrey-commissioner-report-2018-09-19.txt")).startswith("seeds/")
+
+
+def test_registry_ships_the_current_weights_only_and_every_version_keeps_card_and_digests():
+    versions = sorted(p for p in registry.REGISTRY.iterdir() if p.is_dir())
+    current = registry.current_version()
+    for folder in versions:
+        assert (folder / "card.json").exists() and (folder / registry.DIGESTS).exists(), folder.name
+        assert registry.digests_match(folder), f"{folder.name}'s weights differ from those registered"
+        has_weights = any((folder / name).exists() for name in registry.WEIGHT_FILES)
+        assert has_weights == (folder.name == current), folder.name
+
+
+def test_a_registered_version_is_never_rewritten(labels, tmp_path, monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", tmp_path)
+    model, info = train.fit([l for l in labels if not l.document.startswith("seeds/")][:300], "mtest-1")
+    folder = train.register(model, {"params": info["params"]})
+    assert registry.digests_match(folder)
+    with pytest.raises(FileExistsError):
+        train.register(model, {"params": info["params"]})
+    (folder / "model.json").write_text("{}")
+    assert not registry.digests_match(folder)
