@@ -117,24 +117,36 @@ def table_judgements(lines: Iterable) -> list[tuple[str, str, int]]:
         by_page.setdefault(ln.page, []).append(ln)
     found: list[tuple[str, str, int]] = []
     for page, pl in sorted(by_page.items()):
-        for ln in pl:  # label and grade printed on one line ("Overall effectiveness  Grade 3 (Adequate)")
-            m = _INLINE.match(_clean(ln.text))
-            if m and not _VERB.search(m.group("label")):
-                area = area_of(m.group("label"))
-                grade = normalise_grade(m.group("grade"))
-                if area and grade:
-                    found.append((area, grade, page))
-        grade_lines = [ln for ln in pl if _GRADE_CELL.match(_clean(ln.text))]
-        if not grade_lines:
-            continue
-        # grade cells: group by column
-        cols: dict[int, list] = {}
-        for ln in grade_lines:
-            cols.setdefault(round(ln.x0 / 4), []).append(ln)
-        gcells = []
-        for col in cols.values():
-            gcells.extend(_cells(col))
-        for cell in gcells:
+        found += [(area, grade, page) for area, grade in _inline_judgements(pl)]
+        for cell, grade in _grade_cells(pl):
+            area = area_of(_label_beside(cell, pl))
+            if area:
+                found.append((area, grade, page))
+    return found
+
+
+def _inline_judgements(pl: list) -> list[tuple[str, str]]:
+    """Label and grade printed on one line ("Overall effectiveness  Grade 3 (Adequate)")."""
+    out = []
+    for ln in pl:
+        m = _INLINE.match(_clean(ln.text))
+        if m and not _VERB.search(m.group("label")):
+            area = area_of(m.group("label"))
+            grade = normalise_grade(m.group("grade"))
+            if area and grade:
+                out.append((area, grade))
+    return out
+
+
+def _grade_cells(pl: list) -> list[tuple[list, str]]:
+    """The page's grade cells (lines grouped by column into cells) with their grade."""
+    grade_lines = [ln for ln in pl if _GRADE_CELL.match(_clean(ln.text))]
+    cols: dict[int, list] = {}
+    for ln in grade_lines:
+        cols.setdefault(round(ln.x0 / 4), []).append(ln)
+    out = []
+    for col in cols.values():
+        for cell in _cells(col):
             text = " ".join(_clean(l.text) for l in cell)
             grade = normalise_grade(text)
             if not grade:
@@ -143,36 +155,38 @@ def table_judgements(lines: Iterable) -> list[tuple[str, str, int]]:
                 # a fragment alone is not a grade (unless its sibling line was merged)
                 if text.lower() != "requires":
                     continue
-            top = max(l.y1 for l in cell)
-            bottom = min(l.y0 for l in cell)
-            cy = (top + bottom) / 2
-            x0 = min(l.x0 for l in cell)
-            size = max(l.size for l in cell)
-            left = [ln for ln in pl if ln.x1 < x0 - 2 and ln not in cell
-                    and abs((ln.y0 + ln.y1) / 2 - cy) < 4 * size
-                    and not _GRADE_CELL.match(_clean(ln.text))]
-            if not left:
-                continue
-            nearest = min(left, key=lambda l: abs((l.y0 + l.y1) / 2 - cy))
-            if abs((nearest.y0 + nearest.y1) / 2 - cy) > max(1.6 * size, (top - bottom) / 2 + 0.6 * size):
-                continue
-            # expand the label cell around the nearest line (adjacent lines, any indent)
-            label_lines = [nearest]
-            pool = sorted([l for l in pl if l.x1 < x0 - 2 and l not in cell], key=lambda l: -l.y0)
-            idx = pool.index(nearest)
-            j = idx - 1
-            while j >= 0 and 0 < pool[j].y0 - label_lines[0].y0 < 1.45 * size and not _GRADE_CELL.match(_clean(pool[j].text)):
-                label_lines.insert(0, pool[j])
-                j -= 1
-            j = idx + 1
-            while j < len(pool) and 0 < label_lines[-1].y0 - pool[j].y0 < 1.45 * size and not _GRADE_CELL.match(_clean(pool[j].text)):
-                label_lines.append(pool[j])
-                j += 1
-            label = " ".join(_clean(l.text) for l in label_lines)
-            area = area_of(label)
-            if area:
-                found.append((area, grade, page))
-    return found
+            out.append((cell, grade))
+    return out
+
+
+def _label_beside(cell: list, pl: list) -> str:
+    """The label printed left of a grade cell in the same row ("" if none): the nearest line
+    level with the cell, with the lines adjacent to it (any indent)."""
+    top = max(l.y1 for l in cell)
+    bottom = min(l.y0 for l in cell)
+    cy = (top + bottom) / 2
+    x0 = min(l.x0 for l in cell)
+    size = max(l.size for l in cell)
+    left = [ln for ln in pl if ln.x1 < x0 - 2 and ln not in cell
+            and abs((ln.y0 + ln.y1) / 2 - cy) < 4 * size
+            and not _GRADE_CELL.match(_clean(ln.text))]
+    if not left:
+        return ""
+    nearest = min(left, key=lambda l: abs((l.y0 + l.y1) / 2 - cy))
+    if abs((nearest.y0 + nearest.y1) / 2 - cy) > max(1.6 * size, (top - bottom) / 2 + 0.6 * size):
+        return ""
+    label_lines = [nearest]
+    pool = sorted([l for l in pl if l.x1 < x0 - 2 and l not in cell], key=lambda l: -l.y0)
+    idx = pool.index(nearest)
+    j = idx - 1
+    while j >= 0 and 0 < pool[j].y0 - label_lines[0].y0 < 1.45 * size and not _GRADE_CELL.match(_clean(pool[j].text)):
+        label_lines.insert(0, pool[j])
+        j -= 1
+    j = idx + 1
+    while j < len(pool) and 0 < label_lines[-1].y0 - pool[j].y0 < 1.45 * size and not _GRADE_CELL.match(_clean(pool[j].text)):
+        label_lines.append(pool[j])
+        j += 1
+    return " ".join(_clean(l.text) for l in label_lines)
 
 
 _INLINE = re.compile(

@@ -325,6 +325,15 @@ def _mark_furniture(lines: list[Line], pages: int) -> None:
 
 def _page_rows(page_lines: list[Line]) -> None:
     """Mark number-column lines and table lines on one page (lines sorted top-down)."""
+    _mark_number_column(page_lines)
+    bound = _mark_table_lines(page_lines)
+    if bound:
+        _extend_table_cells(page_lines, bound)
+
+
+def _mark_number_column(page_lines: list[Line]) -> None:
+    """A paragraph number printed alone left of its paragraph's first line ("12." or "(a)")
+    is a 'number' line; an arabic one becomes that line's `number`."""
     n = len(page_lines)
     for i, a in enumerate(page_lines):
         if a.kind != "body":
@@ -344,9 +353,12 @@ def _page_rows(page_lines: list[Line]) -> None:
                 a.kind = "number"
                 if _NUM_ONLY.match(a.text):
                     best.number = int(m.group(1))
-                    best.bold = best.bold  # unchanged
-                continue
-    # table lines: two lines side by side with overlapping vertical extents
+
+
+def _mark_table_lines(page_lines: list[Line]) -> dict[int, float]:
+    """Table lines: two lines side by side with overlapping vertical extents. Returns, for
+    each (by id), the x where the next column starts."""
+    n = len(page_lines)
     bound: dict[int, float] = {}
     for i, a in enumerate(page_lines):
         if a.kind not in ("body", "table"):
@@ -366,26 +378,30 @@ def _page_rows(page_lines: list[Line]) -> None:
                 left, right = (a, b) if a.x1 < b.x0 else (b, a)
                 bound[id(left)] = min(bound.get(id(left), 1e9), right.x0)
                 bound.setdefault(id(right), 1e9)
-    # cell continuation lines: same column, adjacent, not crossing into the next column
-    if bound:
-        changed = True
-        while changed:
-            changed = False
-            for i, a in enumerate(page_lines):
-                if a.kind != "table":
+    return bound
+
+
+def _extend_table_cells(page_lines: list[Line], bound: dict[int, float]) -> None:
+    """Cell continuation lines: same column, adjacent, not crossing into the next column."""
+    n = len(page_lines)
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(page_lines):
+            if a.kind != "table":
+                continue
+            lim = bound.get(id(a), 1e9)
+            for j in (i - 1, i + 1, i - 2, i + 2):
+                if not 0 <= j < n:
                     continue
-                lim = bound.get(id(a), 1e9)
-                for j in (i - 1, i + 1, i - 2, i + 2):
-                    if not 0 <= j < n:
-                        continue
-                    b = page_lines[j]
-                    if b.kind != "body" or abs(b.x0 - a.x0) > 3 or b.x1 > lim - 2:
-                        continue
-                    gap = abs(a.y0 - b.y0)
-                    if 0 < gap < 1.45 * max(a.size, b.size) and abs(a.size - b.size) < 1:
-                        b.kind = "table"
-                        bound[id(b)] = lim
-                        changed = True
+                b = page_lines[j]
+                if b.kind != "body" or abs(b.x0 - a.x0) > 3 or b.x1 > lim - 2:
+                    continue
+                gap = abs(a.y0 - b.y0)
+                if 0 < gap < 1.45 * max(a.size, b.size) and abs(a.size - b.size) < 1:
+                    b.kind = "table"
+                    bound[id(b)] = lim
+                    changed = True
 
 
 def _is_bullet(text: str, ) -> tuple[bool, str]:

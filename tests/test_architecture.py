@@ -116,3 +116,14 @@ def test_one_place_lists_the_themes():
                      and not any(p.is_relative_to(n) for n in NOT_PRODUCT)
                      and all(t in p.read_text(encoding="utf-8", errors="ignore") for t in themes))
     assert holders == ["rules/codebook.yaml"]
+
+
+READS_FINDINGS_VARIABLE = re.compile(r"""(environ(\.get)?|getenv)\s*[(\[]\s*f?["']FINDINGS_""")
+
+
+def test_findings_settings_are_read_in_one_place():
+    """FINDINGS_* environment variables are read only by corpus/settings.py."""
+    readers = sorted(str(p.relative_to(ROOT)) for room_ in ROOMS for p in (ROOT / room_).rglob("*.py")
+                     if not any(p.is_relative_to(n) for n in NOT_PRODUCT)
+                     and READS_FINDINGS_VARIABLE.search(p.read_text(encoding="utf-8")))
+    assert readers == ["corpus/settings.py"]
