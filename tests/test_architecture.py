@@ -14,8 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = ("corpus", "rules", "models", "warehouse", "flows")  # lowest first
-# One-off labelling scripts, not part of the installed product (issue 14, item 3 moves them).
-NOT_PRODUCT = (ROOT / "corpus" / "labels",)
+# The past labelling rounds' scripts: a record, not part of the installed product (the product's
+# labelling is `findings labels ...`, models/labelling.py).
+NOT_PRODUCT = (ROOT / "corpus" / "labels" / "archive",)
 
 
 def modules() -> dict[str, Path]:
