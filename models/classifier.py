@@ -33,7 +33,7 @@ VOCABULARY_FILE = "vocabularies.json"
 CARD_FILE = "card.json"
 PARAMS = {"C_theme": 4.0, "C_sentiment": 2.0, "word_ngrams": [1, 2], "char_ngrams": [3, 5], "min_df": 2,
           "max_char_features": 30000, "cv_folds": 3,
-          "context_weight": 0.3, "context_sentences": 2}
+          "context_weight": 0.3, "context_sentences": 2, "stance": True}
 
 
 @dataclass
