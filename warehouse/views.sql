@@ -8,6 +8,12 @@ SELECT document_id, source, source_url, authority, doc_type, title, published,
        error_reason, error, loaded_at
 FROM store.documents;
 
+-- One row per file path or URL the last completed refresh saw: loaded, duplicate (the same
+-- bytes as another file: one document), error, or skipped (unchanged, not read again).
+CREATE OR REPLACE VIEW sources AS
+SELECT source, document_id, status, duplicate_of, error_reason
+FROM store.sources;
+
 -- One row per sentence and (final) theme.
 CREATE OR REPLACE VIEW finding_themes AS
 SELECT sentence_id, theme, score, source, detail
