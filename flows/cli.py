@@ -184,13 +184,18 @@ def cmd_labels_export(args) -> int:
 
 
 def cmd_labels_import(args) -> int:
-    from findings.models.labels import read_label_file
+    from findings.models.labels import authority_of, is_test, read_label_file
     from findings.warehouse.labels import import_labels
 
     warehouse = _warehouse(args, must_exist=True)
-    labels = read_label_file(Path(args.file), annotator=args.annotator)
-    n = import_labels(warehouse, labels)
-    print(f"imported {n} labels into {warehouse}; run `findings retrain` to learn from them.")
+    labels = import_labels(warehouse, read_label_file(Path(args.file), annotator=args.annotator))
+    sealed = [l for l in labels if is_test(l)]  # retraining keeps these out of training, as it splits by is_test
+    print(f"imported {len(labels)} labels into {warehouse}:")
+    print(f"  {len(labels) - len(sealed)} joined training" + ("; run `findings retrain` to learn from them" if len(sealed) < len(labels) else ""))
+    if sealed:
+        authorities = sorted({authority_of(l) for l in sealed})
+        print(f"  {len(sealed)} joined the sealed test split, not trained on (sealed authorities: {', '.join(authorities)}); "
+              "`findings retrain` scores models on them")
     return 0
 
 
