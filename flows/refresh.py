@@ -146,7 +146,7 @@ def start(job: Job, summary: Summary) -> tuple[dict, dict]:
         summary.interrupted = runs.mark_interrupted(con)
         stored = db.loaded_state(con)
         stats = db.file_stats(con)
-        runs.start(con, job.run_id, "refresh", job.detail)
+        runs.start(con, job.run_id, "refresh", job.detail, worker.versions())
     if summary.interrupted:
         get_run_logger().warning("%d earlier refresh run(s) had been interrupted; marked 'interrupted', this run "
                                  "finishes their work", summary.interrupted)

@@ -21,9 +21,13 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def start(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, detail: dict) -> None:
-    con.execute("INSERT INTO store.runs (run_id, flow, started_at, status, detail) VALUES (?, ?, now(), 'running', ?)",
-                [run_id, flow, json.dumps(detail)])
+def start(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, detail: dict, versions: dict[str, str]) -> None:
+    """Record a run as 'running', with the extraction_version, rules_version and
+    model_version it works with."""
+    con.execute("""INSERT INTO store.runs (run_id, flow, started_at, status, detail, extraction_version, rules_version,
+                   model_version) VALUES (?, ?, now(), 'running', ?, ?, ?, ?)""",
+                [run_id, flow, json.dumps(detail), versions["extraction_version"], versions["rules_version"],
+                 versions["model_version"]])
 
 
 def complete(con: duckdb.DuckDBPyConnection, run_id: str, new: int, changed: int, unchanged: int, failed: int,

@@ -44,8 +44,8 @@ LEFT JOIN themes th USING (sentence_id);
 CREATE OR REPLACE VIEW judgements AS
 SELECT document_id, area, grade FROM store.judgements;
 
--- Refresh and retrain runs.
+-- Refresh runs, with the extraction, rules and model versions each worked with.
 CREATE OR REPLACE VIEW runs AS
 SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs,
-       failed_docs, sentences, detail
+       failed_docs, sentences, detail, extraction_version, rules_version, model_version
 FROM store.runs;
