@@ -429,8 +429,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that start processes (a pool, Prefect's temporary server, a served deployment's
+# runs): run as `findings`, they work in a supervised child process group that dies with the
+# command, however it dies (flows/processes.py).
+SUPERVISED = {"refresh", "serve", "retag", "retrain", "check-extraction"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The `findings` command (argv None: from sys.argv, supervised where it starts
+    processes); `main([...])` runs a command in this process."""
     args = build_parser().parse_args(argv)
+    if argv is None and args.command in SUPERVISED and os.name == "posix":
+        from .processes import supervise
+
+        return supervise(sys.argv[1:])
     name = " ".join(filter(None, ["findings", args.command, getattr(args, "labels_command", None)]))
     try:
         return args.func(args)

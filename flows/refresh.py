@@ -267,8 +267,8 @@ def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callabl
                 summary.sentences += result["sentences"]
     finally:
         _ctx.pool = None
-        if pool:
-            pool.shutdown()
+        if pool:  # after an error or Ctrl-C, documents not yet started are not started
+            pool.shutdown(cancel_futures=True)
 
 
 def retag_stale(job: Job, workers: int | None) -> int:
