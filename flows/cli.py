@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     """The `findings` command (argv None: from sys.argv, supervised where it starts
     processes); `main([...])` runs a command in this process."""
     args = build_parser().parse_args(argv)
-    if argv is None and args.command in SUPERVISED and os.name == "posix":
+    if argv is None and args.command in SUPERVISED and sys.platform.startswith("linux"):  # os.waitid, prctl
         from .processes import supervise
 
         return supervise(sys.argv[1:])
