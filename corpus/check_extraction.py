@@ -20,7 +20,6 @@ from pathlib import Path
 from .document import ExtractionError, Judgement
 from .metadata import resolve_authority
 from .pdf import extract_pdf
-from .sentences import split
 
 GRADES = {"outstanding", "good", "requires improvement", "inadequate", "adequate"}
 FORMATS = ("safeguarding 2012-13", "SIF 2013-18", "ILACS standard", "ILACS short", "2026 framework",
@@ -65,6 +64,8 @@ def _framework(doc, manifest_row: dict | None) -> str:
 
 def _one(path_str: str):
     """Worker: extract + split one file; returns a small summary dict."""
+    from .sentences import split  # spaCy, loaded by the work (`findings --help` need not load it)
+
     path = Path(path_str)
     t0 = time.perf_counter()
     try:
@@ -122,8 +123,18 @@ AREAS_COMPARED = ("overall_effectiveness", "impact_of_leaders", "help_and_protec
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
+    return run(_arguments(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """The report for parsed arguments (`findings check-extraction` parses them with
+    `add_arguments`). A missing path or judgements file is a FileNotFoundError that says so."""
     root = args.path
+    if not root.exists():
+        raise FileNotFoundError(f"{root} does not exist: pass a PDF or a folder of PDFs")
+    if args.judgements and not args.judgements.is_file():
+        raise FileNotFoundError(f"judgements file {args.judgements} does not exist: pass a CSV with file and area "
+                                "columns, or leave out --judgements")
     files = sorted(root.rglob("*.pdf")) if root.is_dir() else [root]
     base = root if root.is_dir() else root.parent
     manifest = _rows_by_file(base / "manifest.csv", optional=True)
@@ -143,12 +154,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="check-extraction", description=__doc__.splitlines()[0])
+    add_arguments(ap)
+    return ap.parse_args(argv)
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    def at_least_one(value: str) -> int:
+        if not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+        return int(value)
+
     ap.add_argument("path", type=Path, help="a PDF or a folder of PDFs (searched recursively)")
     ap.add_argument("--judgements", type=Path, help="CSV with file + area columns (public scraper grades)")
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    ap.add_argument("--jobs", type=at_least_one, default=1, help="worker processes (default 1)")
     ap.add_argument("--show", type=int, default=3, help="examples to print per problem")
     ap.add_argument("--verbose", "-v", action="store_true", help="one line per document")
-    return ap.parse_args(argv)
 
 
 def _rows_by_file(path: Path, optional: bool = False) -> dict[str, dict]:

@@ -7,7 +7,7 @@ writes (the warehouse, the download cache) defaults to the working directory.
 
 | variable | default | used by |
 |---|---|---|
-| `FINDINGS_WAREHOUSE` | `warehouse/findings.duckdb` | every command's `--warehouse` |
+| `FINDINGS_WAREHOUSE` | `warehouse/findings.duckdb` | every command's `--warehouse` (`evaluate` too) |
 | `FINDINGS_CACHE` | `corpus/cache` | `findings refresh --manifest` downloads |
 | `FINDINGS_WORKERS` | one per core | the refresh's process pool |
 | `FINDINGS_SPACY_MODEL` | none (blank English + sentencizer) | sentence splitting |
@@ -73,6 +73,16 @@ def settings() -> Settings:
                     workers=int(env("FINDINGS_WORKERS") or 0),
                     spacy_model=env("FINDINGS_SPACY_MODEL") or None,
                     download=DownloadSettings.from_env())
+
+
+def warehouse_choice(explicit: str | Path | None = None) -> tuple[Path, str]:
+    """The warehouse a command uses and where that choice came from: `--warehouse`, then
+    FINDINGS_WAREHOUSE, then the default (`warehouse/findings.duckdb` in the working directory)."""
+    if explicit:
+        return Path(explicit), "--warehouse"
+    if os.environ.get("FINDINGS_WAREHOUSE"):
+        return Path(os.environ["FINDINGS_WAREHOUSE"]), "FINDINGS_WAREHOUSE"
+    return DEFAULT_WAREHOUSE, "default"
 
 
 def _near_cwd(path: Path) -> Path:

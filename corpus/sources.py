@@ -65,14 +65,34 @@ def apply_manifest(target, row: dict[str, str]) -> None:
         target.published = date.fromisoformat(row["published"])
 
 
+def check_inputs(roots: list[Path], manifest: Path | None = None, cache: Path | None = None,
+                 read_manifests: bool = False) -> None:
+    """What a refresh reads, checked before it starts: every corpus path exists, a manifest
+    exists and reads (and, with `read_manifests`, every manifest.csv under the corpus
+    folders), the cache is not a file. Raises FileNotFoundError, NotADirectoryError
+    or ManifestError, each one line naming the path and the fix."""
+    for root in roots:
+        if not Path(root).exists():
+            raise FileNotFoundError(f"corpus path {root} does not exist: pass an existing folder or file with --corpus")
+    if read_manifests:
+        for root in roots:
+            for found in sorted(Path(root).rglob(MANIFEST)) if Path(root).is_dir() else []:
+                read_manifest(found)
+    if manifest is not None:
+        if not Path(manifest).is_file():
+            raise FileNotFoundError(f"manifest {manifest} does not exist: pass an existing manifest.csv with --manifest")
+        read_manifest(Path(manifest))
+    if cache is not None and Path(cache).exists() and not Path(cache).is_dir():
+        raise NotADirectoryError(f"download cache {cache} is a file: pass a folder with --cache (or FINDINGS_CACHE)")
+
+
 def discover(roots: list[Path]) -> list[Source]:
     """Every document under the roots (a root may also be a single file), each with the
     manifest row of the nearest manifest.csv above it that names it."""
     found: dict[Path, Source] = {}
+    check_inputs(roots)
     for root in roots:
         root = Path(root)
-        if not root.exists():
-            raise FileNotFoundError(f"corpus path {root} does not exist: pass an existing folder or file with --corpus.")
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
         manifests: dict[Path, dict[str, dict[str, str]]] = {}
         for path in files:

@@ -43,8 +43,9 @@ from .locking import refresh_lock
 class Planned:
     source: Source
     document_id: str
-    change: str  # new | changed | unchanged
+    change: str  # new | changed | unchanged | duplicate (the same bytes as another file: not loaded again)
     hashed: bool = True  # False when the id came from store.file_stats (same path, size and mtime)
+    duplicate_of: str | None = None  # a duplicate: the source whose document holds these bytes
 
 
 @dataclass
@@ -53,15 +54,19 @@ class Summary:
     changed: int = 0
     unchanged: int = 0
     failed: int = 0
+    duplicates: int = 0       # files with the same bytes as another file (of this run or loaded before)
     sentences: int = 0        # sentences written by this run
     retagged: int = 0
     failures: list[dict] = field(default_factory=list)
-    documents: dict[str, list[str]] = field(default_factory=dict)  # new | changed | unchanged | failed -> sources
+    documents: dict[str, list[str]] = field(default_factory=dict)  # new | changed | unchanged | duplicate | failed -> sources
+    sources: list[dict] = field(default_factory=list)  # every file or URL seen: rows of the `sources` view
     interrupted: int = 0      # runs left 'running' by a killed refresh, marked 'interrupted' by this one
     elapsed_s: float = 0.0    # time inside the flow (Prefect's start-up not included)
 
     def lines(self) -> list[str]:
         out = [f"documents: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, {self.failed} failed",
+               f"duplicates: {self.duplicates} file(s) with the same bytes as another, not loaded again"
+               + (" (listed in the `sources` view)" if self.duplicates else ""),
                f"sentences written: {self.sentences}" + (f"; re-tagged: {self.retagged}" if self.retagged else "")]
         if self.interrupted:
             out.append(f"finished the work of {self.interrupted} interrupted refresh(es)")
@@ -73,6 +78,12 @@ class Summary:
         self.failed += 1
         self.failures.append({k: failure[k] for k in ("source", "reason", "error")})
         self.documents["failed"].append(failure["source"])
+
+    def saw(self, source: str, document_id: str, status: str, duplicate_of: str | None = None,
+            error_reason: str | None = None) -> None:
+        """A row of the `sources` view: status loaded | duplicate | error | skipped."""
+        self.sources.append({"source": source, "document_id": document_id, "status": status,
+                             "duplicate_of": duplicate_of, "error_reason": error_reason})
 
 
 @dataclass
@@ -135,7 +146,7 @@ def start(job: Job, summary: Summary) -> tuple[dict, dict]:
         summary.interrupted = runs.mark_interrupted(con)
         stored = db.loaded_state(con)
         stats = db.file_stats(con)
-        runs.start(con, job.run_id, "refresh", job.detail)
+        runs.start(con, job.run_id, "refresh", job.detail, worker.versions())
     if summary.interrupted:
         get_run_logger().warning("%d earlier refresh run(s) had been interrupted; marked 'interrupted', this run "
                                  "finishes their work", summary.interrupted)
@@ -168,11 +179,17 @@ def plan_ingest(job: Job, sources: list[Source], stored: dict, stats: dict, summ
     with db.open_writer(job.warehouse, migrate_schema=False) as con:
         db.save_file_stats(con, [(p.source.source, p.source.size, p.source.mtime_ns, p.document_id)
                                  for p in planned if p.hashed and p.source.mtime_ns])
-    todo = sorted((p for p in planned if p.change != "unchanged"), key=lambda p: -p.source.size)
-    summary.unchanged = len(planned) - len(todo)
-    summary.documents = {"new": [], "changed": [], "unchanged": [p.source.source for p in planned if p.change == "unchanged"],
-                         "failed": []}
-    get_run_logger().info("%d documents: %d to ingest, %d unchanged", len(planned), len(todo), summary.unchanged)
+    todo = sorted((p for p in planned if p.change in ("new", "changed")), key=lambda p: -p.source.size)
+    summary.documents = {"new": [], "changed": [], "failed": [],
+                         **{c: [p.source.source for p in planned if p.change == c] for c in ("unchanged", "duplicate")}}
+    summary.unchanged, summary.duplicates = len(summary.documents["unchanged"]), len(summary.documents["duplicate"])
+    for p in planned:
+        if p.change == "unchanged":
+            summary.saw(p.source.source, p.document_id, "skipped")
+        elif p.change == "duplicate":
+            summary.saw(p.source.source, p.document_id, "duplicate", duplicate_of=p.duplicate_of)
+    get_run_logger().info("%d files: %d to ingest, %d unchanged, %d duplicates", len(planned), len(todo),
+                          summary.unchanged, summary.duplicates)
     return todo
 
 
@@ -181,11 +198,13 @@ def plan(sources: list[Source], stored: dict[str, tuple[str, str, str]],
     """Classify each source by its content hash and extraction version against the store.
 
     A file whose path, size and modification time match `stats` (what the last refresh
-    saw) and whose recorded hash is still the stored document's is not read again."""
-    stored_ids = {(doc_id, version) for doc_id, version, _ in stored.values()}
+    saw) and whose recorded hash is still the stored document's is not read again. A file
+    with the same bytes as a document stored under another name, or as an earlier file of
+    this run, is a duplicate of it: one document, never loaded twice."""
+    stored_ids = {(doc_id, version): src for src, (doc_id, version, _) in sorted(stored.items())}
     stats = stats or {}
     planned = []
-    this_run: set[str] = set()
+    this_run: dict[str, str] = {}  # document_id -> the first source with those bytes
     for src in sources:
         previous = stored.get(src.source)
         stat = stats.get(src.source)
@@ -193,16 +212,17 @@ def plan(sources: list[Source], stored: dict[str, tuple[str, str, str]],
             doc_id, hashed = stat[2], False
         else:
             doc_id, hashed = src.content_hash(), True
+        duplicate_of = None
         if previous and (previous[0], previous[1]) == (doc_id, EXTRACTION_VERSION):
             change = "unchanged"
         elif previous is None and (doc_id, EXTRACTION_VERSION) in stored_ids:
-            change = "unchanged"  # same bytes already loaded under another name
+            change, duplicate_of = "duplicate", stored_ids[doc_id, EXTRACTION_VERSION]  # loaded under another name
         elif doc_id in this_run:
-            change = "unchanged"  # same bytes as another file of this run, which loads them
+            change, duplicate_of = "duplicate", this_run[doc_id]  # as an earlier file of this run, which loads them
         else:
             change = "changed" if previous else "new"
-        this_run.add(doc_id)
-        planned.append(Planned(src, doc_id, change, hashed))
+        this_run.setdefault(doc_id, src.source)
+        planned.append(Planned(src, doc_id, change, hashed, duplicate_of))
     return planned
 
 
@@ -211,10 +231,13 @@ def record_unavailable(job: Job, unavailable: list[dict], stored: dict, summary:
     for failure in unavailable:
         summary.fail(failure)
         previous = stored.get(failure["source"])
-        if previous and previous[2] == "loaded":
-            continue  # keep the copy loaded earlier (its cached file was removed and cannot be fetched now)
+        rec = worker.unavailable(failure)
+        if previous and previous[2] == "loaded":  # keep the copy loaded earlier (its cached file was removed
+            summary.saw(failure["source"], previous[0], "error", error_reason=failure["reason"])  # and cannot be fetched now)
+            continue
+        summary.saw(failure["source"], rec.document_id, "error", error_reason=failure["reason"])
         with _ctx.write_lock, db.open_writer(job.warehouse, migrate_schema=False) as con:
-            db.write_document(con, worker.unavailable(failure))
+            db.write_document(con, rec)
 
 
 def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callable[[int, int], None] | None,
@@ -235,6 +258,7 @@ def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callabl
         futures = [ingest_document.submit(item) for item in todo]
         for fut in as_completed(futures):
             result = fut.result()
+            summary.saw(result["source"], result["document_id"], result["status"], error_reason=result["reason"])
             if result["status"] == "error":
                 summary.fail(result)
             else:
@@ -243,8 +267,8 @@ def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callabl
                 summary.sentences += result["sentences"]
     finally:
         _ctx.pool = None
-        if pool:
-            pool.shutdown()
+        if pool:  # after an error or Ctrl-C, documents not yet started are not started
+            pool.shutdown(cancel_futures=True)
 
 
 def retag_stale(job: Job, workers: int | None) -> int:
@@ -262,9 +286,10 @@ def record(job: Job, summary: Summary, artifact: bool) -> dict | None:
     """Apply people's labels, record the run as completed; the counts its summary shows."""
     with db.open_writer(job.warehouse, migrate_schema=False) as con:
         sync_project_labels(con)  # people's labels are the final tags of their sentences
+        runs.save_sources(con, job.run_id, summary.sources)
         runs.complete(con, job.run_id, summary.new, summary.changed, summary.unchanged, summary.failed,
                       summary.sentences, job.detail | {"failures": summary.failures, "retagged": summary.retagged,
-                                                       "elapsed_s": summary.elapsed_s})
+                                                       "duplicates": summary.duplicates, "elapsed_s": summary.elapsed_s})
         return runs.tag_counts(con) if artifact else None
 
 
@@ -302,7 +327,7 @@ def ingest_document(item: Planned) -> dict:
             db.write_document(con, rec)
     if _ctx.on_done:
         _ctx.on_done()
-    return {"source": rec.source, "change": item.change, "status": rec.status,
+    return {"source": rec.source, "document_id": rec.document_id, "change": item.change, "status": rec.status,
             "sentences": len(rec.sentences), "reason": rec.error_reason, "error": rec.error}
 
 
@@ -331,15 +356,17 @@ def summary_markdown(summary: Summary, counts: dict | None, warehouse: Path | st
     counts by theme and sentiment in the warehouse after the run."""
     s = summary
     out = [f"# Corpus refresh of `{warehouse}`", "",
-           f"**{s.new}** new, **{s.changed}** changed, **{s.unchanged}** unchanged, **{s.failed}** failed documents; "
+           f"**{s.new}** new, **{s.changed}** changed, **{s.unchanged}** unchanged, **{s.failed}** failed documents, "
+           f"**{s.duplicates}** duplicate files; "
            f"{s.sentences} sentences written" + (f", {s.retagged} re-tagged" if s.retagged else "")
            + f"; {s.elapsed_s:.1f} s." + (f" Finished the work of {s.interrupted} interrupted run(s)." if s.interrupted else ""), ""]
     if s.failures:
         out += ["## Failed documents", "", "| document | reason | what to do |", "|---|---|---|"]
         out += [f"| {_cell(f['source'])} | `{f['reason']}` | {_cell(f['error'])} |" for f in s.failures]
         out.append("")
-    for change in ("new", "changed", "unchanged"):
-        names = s.documents.get(change) or []
+    duplicate_of = {r["source"]: r["duplicate_of"] for r in s.sources if r["status"] == "duplicate"}
+    for change in ("new", "changed", "unchanged", "duplicate"):
+        names = [n + (f" (same bytes as {duplicate_of[n]})" if n in duplicate_of else "") for n in s.documents.get(change) or []]
         if names:
             out += [f"## {change.capitalize()} documents ({len(names)})", ""]
             out += [f"- {_cell(n)}" for n in names[:limit]]

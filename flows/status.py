@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from findings.models.registry import current_version
+from findings.models.tagger_cache import tagger_version
 from findings.warehouse.status import collect
 
 from .formatting import format_rows
 from .locking import writer_pid
+
+
+def tags_line(taggers: list[tuple[str, int]]) -> str:
+    """Whether the stored tags are from the current rules and model, and how many are not."""
+    current, model = tagger_version(), current_version() or "none"
+    total = sum(n for _, n in taggers)
+    stale = sum(n for v, n in taggers if v != current)
+    if not total:
+        return "Tags: no sentences yet"
+    if not stale:
+        return f"Tags: current: all {total} sentences tagged by {current}"
+    untagged = sum(n for v, n in taggers if v == "(untagged)")
+    other_model = sum(n for v, n in taggers if v != "(untagged)" and not v.endswith(f"+model-{model}"))
+    parts = [f"{other_model} by another model than the current {model}" if other_model else "",
+             f"{stale - other_model - untagged} by other rules" if stale - other_model - untagged else "",
+             f"{untagged} untagged" if untagged else ""]
+    why = "; ".join(p for p in parts if p)
+    return (f"Tags: STALE: {stale} of {total} sentences were not tagged by the current {current} ({why}): "
+            "run `findings retag` (or `findings refresh`) to re-tag them")
 
 
 def report(warehouse: Path, runs: int = 10) -> str:
@@ -17,11 +38,11 @@ def report(warehouse: Path, runs: int = 10) -> str:
     rows = [(r["started"].strftime("%Y-%m-%d %H:%M:%S") if r["started"] else "",
              r["ended"].strftime("%Y-%m-%d %H:%M:%S") if r["ended"] else "",
              r["flow"], r["status"], fmt(r["new"]), fmt(r["changed"]), fmt(r["unchanged"]), fmt(r["failed"]),
-             fmt(r["sentences"]),
+             fmt(r["sentences"]), fmt(r["model"]),
              ", ".join(f"{k} x{v}" for k, v in sorted(r["failure_reasons"].items(), key=lambda kv: str(kv[0]))))
             for r in data["runs"]]
     out.append(format_rows(["started", "ended", "flow", "status", "new", "changed", "unchanged", "failed",
-                            "sentences", "failures"], rows, "table").rstrip("\n"))
+                            "sentences", "model", "failures"], rows, "table").rstrip("\n"))
     if any(r["status"] == "interrupted" for r in data["runs"]):
         out.append("(interrupted: the refresh was killed; the next refresh finished its work)")
     if any(r["status"] == "running" for r in data["runs"]):
@@ -36,6 +57,7 @@ def report(warehouse: Path, runs: int = 10) -> str:
     total, boiler = data["sentences"]
     out.append(f"Sentences: {total} ({boiler} boilerplate)")
     out.append("Tagger versions: " + (", ".join(f"{v} ({n} sentences)" for v, n in data["taggers"]) or "none"))
+    out.append(tags_line(data["taggers"]))
     out.append("Extraction versions: " + (", ".join(f"{v} ({n} documents)" for v, n in data["extraction"]) or "none"))
     if data["by_year"]:
         out += ["", "Loaded documents by year: " + ", ".join(f"{y}: {n}" for y, n in data["by_year"])]

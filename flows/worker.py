@@ -15,11 +15,20 @@ from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
 from findings.corpus.extract import extract
 from findings.corpus.sentences import split
 from findings.corpus.sources import Source, apply_manifest
+from findings.models.registry import current_version
 from findings.models.tagger_cache import tagger, tagger_version
+from findings.rules.tagger import rules_version
 from findings.models.tagging import neighbours
 from findings.warehouse.records import DocumentRecord, SentenceRow, TagTables
 
-__all__ = ["process", "unavailable", "tag_chunks", "start_method", "tagger", "tagger_version"]
+__all__ = ["process", "unavailable", "tag_chunks", "start_method", "tagger", "tagger_version", "versions"]
+
+
+def versions() -> dict[str, str]:
+    """What a run's text and tags come from: the extraction, rules and model versions (the
+    last two make up `tagger_version()`; 'none' for no model: rules alone)."""
+    return {"extraction_version": EXTRACTION_VERSION, "rules_version": rules_version(),
+            "model_version": current_version() or "none"}
 
 
 def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:

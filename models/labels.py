@@ -123,15 +123,27 @@ def _parse_bool(value) -> bool:
     raise ValueError(f"boilerplate must be true or false, not {value!r}")
 
 
+# Columns every label file holds (as `findings labels export` writes them); a missing one is
+# named, not read as empty.
+REQUIRED_COLUMNS = ("text", "themes", "sentiment", "boilerplate")
+
+
 def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
     """Every row validated against the codebook; any bad row fails the whole file, naming
-    its line and the allowed values, so nothing is half imported."""
+    its line and the allowed values, so nothing is half imported. A file without one of
+    REQUIRED_COLUMNS fails naming it."""
     path = Path(path)
-    if not path.exists():
-        raise LabelError(f"{path} does not exist.")
+    if not path.is_file():
+        raise LabelError(f"label file {path} does not exist: pass the CSV or JSONL written by `findings labels export`, "
+                         "filled in.")
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = [(n, row) for n, row in enumerate(csv.DictReader(fh), start=2)]
+            reader = csv.DictReader(fh)
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise LabelError(f"{path} has no {', '.join(map(repr, missing))} column(s); nothing imported: a label file "
+                                 f"needs {', '.join(REQUIRED_COLUMNS)} (as `findings labels export` writes them).")
+            rows = [(n, row) for n, row in enumerate(reader, start=2)]
     elif path.suffix.lower() in (".jsonl", ".json"):
         rows = []
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -142,9 +154,15 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
                     raise LabelError(f"{path}, line {n}: not valid JSON ({exc.msg}).") from None
     else:
         raise LabelError(f"{path}: give a .csv or .jsonl file (as written by `findings labels export`).")
+    if not rows:
+        raise LabelError(f"{path} holds no labels: fill in the rows `findings labels export` wrote.")
     errors, labels = [], []
     for n, row in rows:
         where = f"{path}, line {n}"
+        missing = [c for c in REQUIRED_COLUMNS if c not in row]
+        if missing:
+            errors.append(f"{where}: no {', '.join(map(repr, missing))} (a label needs {', '.join(REQUIRED_COLUMNS)}).")
+            continue
         text = (row.get("text") or "").strip()
         if not text:
             errors.append(f"{where}: 'text' is empty.")

@@ -71,7 +71,13 @@ def test_each_bad_file_gets_its_own_reason_and_the_rest_loads(prefect_harness, t
     expect.pop("rutland-2024.pdf")
     assert got == expect
     failed = sum(1 for status, _ in expect.values() if status == "error")
-    assert (summary["new"], summary["failed"], summary["unchanged"]) == (3, failed, 1)
+    assert (summary["new"], summary["failed"], summary["unchanged"], summary["duplicates"]) == (3, failed, 0, 1)
+    sources = {Path(src).name: (status, dup and Path(dup).name) for src, status, dup in
+               query(wh, "SELECT source, status, duplicate_of FROM sources")[1]}
+    assert len(sources) == len(expect) + 2  # every file accounted for
+    assert sorted([sources.pop("rutland-2024.pdf"), sources.pop("rutland-copy.pdf")]) == [
+        ("duplicate", "rutland-2024.pdf"), ("loaded", None)]
+    assert sources == {name: (status, None) for name, (status, _) in expect.items()}
     assert {f["reason"] for f in summary["failures"]} == {r for s, r in expect.values() if s == "error"}
 
     # every error names the file and says what to do
@@ -87,5 +93,7 @@ def test_each_bad_file_gets_its_own_reason_and_the_rest_loads(prefect_harness, t
 
     # nothing changed: a second refresh reads nothing and keeps the error rows
     again = refresh(corpus=[str(corpus)], warehouse=str(wh), workers=2)
-    assert (again["new"], again["changed"], again["failed"], again["unchanged"]) == (0, 0, 0, len(expect) + 2)
+    assert (again["new"], again["changed"], again["failed"], again["unchanged"], again["duplicates"]) == \
+        (0, 0, 0, len(expect) + 1, 1)
+    assert dict(query(wh, "SELECT status, count(*) FROM sources GROUP BY 1")[1]) == {"skipped": len(expect) + 1, "duplicate": 1}
     assert query(wh, "SELECT count(*) FROM documents")[1] == [(len(expect) + 1,)]

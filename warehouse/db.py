@@ -35,20 +35,59 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse file for writing."""
 
 
+class WarehouseError(ValueError):
+    """The warehouse path is not a DuckDB file (a directory, some other file): the message
+    names the path and what to pass instead."""
+
+
+class QueryError(ValueError):
+    """SQL that is no query (empty, only comments)."""
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def check_warehouse(path: Path, must_exist: bool = False) -> Path:
+    """`path` if it can be a warehouse: an existing DuckDB file, or (unless `must_exist`) a
+    path where none is yet. Raises WarehouseError or FileNotFoundError, each one line
+    naming the path and the fix."""
+    path = Path(path)
+    if path.is_dir():
+        raise WarehouseError(f"warehouse {path} is a directory, not a DuckDB file: pass a file path, "
+                             f"e.g. --warehouse {path / 'findings.duckdb'}")
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(12)
+        except OSError as exc:
+            raise WarehouseError(f"warehouse {path} cannot be read ({exc.strerror}): check its permissions, "
+                                 "or pass another --warehouse") from None
+        if head[8:12] != DUCKDB_MAGIC:
+            raise WarehouseError(f"warehouse {path} is not a DuckDB file: pass a warehouse `findings refresh` wrote, "
+                                 "or a path where none exists yet to create one")
+    elif must_exist:
+        raise FileNotFoundError(f"no warehouse at {path}: run `findings refresh --warehouse {path}` first, "
+                                "or pass --warehouse FILE (or set FINDINGS_WAREHOUSE) to use another")
+    return path
+
+
 def connect(path: Path, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, retrying for up to `wait` seconds while another process holds
     DuckDB's file lock (a writer keeps it only for one document's transaction)."""
     path = Path(path)
+    if path.is_dir() or (read_only and not path.exists()):
+        check_warehouse(path, must_exist=True)  # raises, saying what to pass instead
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `findings refresh --warehouse {path}` first.")
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
+            if "not a valid duckdb database file" in str(exc).lower():
+                check_warehouse(path)  # the one-line WarehouseError
+                raise
             if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                 if "lock" in str(exc).lower():
                     raise WarehouseBusy(f"{path} is locked by another process (a refresh writing?): try again in a moment.") from exc
@@ -262,13 +301,22 @@ def stale_tag_count(con: duckdb.DuckDBPyConnection, version: str) -> int:
                           WHERE t.tagger_version IS DISTINCT FROM ?""", [version]).fetchone()[0]
 
 
+def check_query(sql: str | None) -> None:
+    if not (sql or "").strip():
+        raise QueryError("the query is empty: give SQL, e.g. findings query \"SELECT count(*) FROM findings\"")
+
+
 def query(path: Path, sql: str, wait: float = 30.0) -> tuple[list[str], list[tuple]]:
     """Run analyst SQL on a read-only connection that cannot touch files either."""
+    check_query(sql)
     con = connect(path, read_only=True, wait=wait)
     try:
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         cur = con.execute(sql)
+        if cur is None:
+            raise QueryError("the query holds no statement (only comments?): give SQL, "
+                             "e.g. findings query \"SELECT count(*) FROM findings\"")
         if cur.description is None:
             return [], []
         return [d[0] for d in cur.description], cur.fetchall()

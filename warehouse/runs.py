@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pyarrow as pa
 
 from findings.rules.codebook import SENTIMENTS
+
+from .db import transaction
 
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
@@ -18,9 +21,13 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def start(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, detail: dict) -> None:
-    con.execute("INSERT INTO store.runs (run_id, flow, started_at, status, detail) VALUES (?, ?, now(), 'running', ?)",
-                [run_id, flow, json.dumps(detail)])
+def start(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, detail: dict, versions: dict[str, str]) -> None:
+    """Record a run as 'running', with the extraction_version, rules_version and
+    model_version it works with."""
+    con.execute("""INSERT INTO store.runs (run_id, flow, started_at, status, detail, extraction_version, rules_version,
+                   model_version) VALUES (?, ?, now(), 'running', ?, ?, ?, ?)""",
+                [run_id, flow, json.dumps(detail), versions["extraction_version"], versions["rules_version"],
+                 versions["model_version"]])
 
 
 def complete(con: duckdb.DuckDBPyConnection, run_id: str, new: int, changed: int, unchanged: int, failed: int,
@@ -33,6 +40,19 @@ def complete(con: duckdb.DuckDBPyConnection, run_id: str, new: int, changed: int
 def end(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> None:
     """A run that stopped early: 'failed', or 'interrupted' (Ctrl-C, exit)."""
     con.execute("UPDATE store.runs SET ended_at = now(), status = ? WHERE run_id = ?", [status, run_id])
+
+
+def save_sources(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict]) -> None:
+    """Replace store.sources (view `sources`) with what this run saw: one row per file path
+    or URL with its document_id, status, duplicate_of and error_reason; one transaction."""
+    columns = ("source", "document_id", "status", "duplicate_of", "error_reason")
+    table = pa.table({c: pa.array([r.get(c) for r in rows], pa.string()) for c in columns}
+                     | {"run_id": pa.array([run_id] * len(rows), pa.string())})
+    with transaction(con):
+        con.execute("DELETE FROM store.sources")
+        con.register("seen_sources", table)
+        con.execute("INSERT INTO store.sources SELECT * FROM seen_sources")
+        con.unregister("seen_sources")
 
 
 def tag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:

@@ -17,9 +17,13 @@ def collect(warehouse: Path, runs: int = 10) -> dict:
             "SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
         if "store.runs" not in tables:
             raise FileNotFoundError(f"{warehouse} is not a findings warehouse (no runs table): run `findings refresh` first.")
+        # a warehouse no refresh has migrated since issue 13 has no versions in its runs (read-only: not migrated here)
+        versioned = con.execute("""SELECT count(*) FROM information_schema.columns
+                                   WHERE table_name = 'runs' AND column_name = 'model_version'""").fetchone()[0]
         recent = con.execute(
-            """SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs, failed_docs,
-                      sentences, detail FROM runs ORDER BY started_at DESC LIMIT ?""", [runs]).fetchall()
+            f"""SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs, failed_docs,
+                       sentences, detail, {'model_version' if versioned else 'NULL'} FROM runs
+                ORDER BY started_at DESC LIMIT ?""", [runs]).fetchall()
         out = {
             "runs": [_run(*row) for row in recent],
             "documents": dict(con.execute("SELECT status, count(*) FROM documents GROUP BY 1").fetchall()),
@@ -42,7 +46,7 @@ def collect(warehouse: Path, runs: int = 10) -> dict:
         con.close()
 
 
-def _run(run_id, flow, started, ended, status, new, changed, unchanged, failed, sentences, detail) -> dict:
+def _run(run_id, flow, started, ended, status, new, changed, unchanged, failed, sentences, detail, model) -> dict:
     try:
         info = json.loads(detail) if detail else {}
     except ValueError:
@@ -50,4 +54,5 @@ def _run(run_id, flow, started, ended, status, new, changed, unchanged, failed, 
     reasons = Counter(f.get("reason") for f in info.get("failures", []))
     return {"run_id": run_id, "flow": flow, "started": started, "ended": ended, "status": status,
             "new": new, "changed": changed, "unchanged": unchanged, "failed": failed,
-            "sentences": sentences, "failure_reasons": dict(reasons), "elapsed_s": info.get("elapsed_s")}
+            "sentences": sentences, "failure_reasons": dict(reasons), "elapsed_s": info.get("elapsed_s"),
+            "duplicates": info.get("duplicates"), "model": model}

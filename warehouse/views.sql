@@ -8,6 +8,12 @@ SELECT document_id, source, source_url, authority, doc_type, title, published,
        error_reason, error, loaded_at
 FROM store.documents;
 
+-- One row per file path or URL the last completed refresh saw: loaded, duplicate (the same
+-- bytes as another file: one document), error, or skipped (unchanged, not read again).
+CREATE OR REPLACE VIEW sources AS
+SELECT source, document_id, status, duplicate_of, error_reason
+FROM store.sources;
+
 -- One row per sentence and (final) theme.
 CREATE OR REPLACE VIEW finding_themes AS
 SELECT sentence_id, theme, score, source, detail
@@ -38,8 +44,8 @@ LEFT JOIN themes th USING (sentence_id);
 CREATE OR REPLACE VIEW judgements AS
 SELECT document_id, area, grade FROM store.judgements;
 
--- Refresh and retrain runs.
+-- Refresh runs, with the extraction, rules and model versions each worked with.
 CREATE OR REPLACE VIEW runs AS
 SELECT run_id, flow, started_at, ended_at, status, new_docs, changed_docs, unchanged_docs,
-       failed_docs, sentences, detail
+       failed_docs, sentences, detail, extraction_version, rules_version, model_version
 FROM store.runs;
