@@ -133,6 +133,22 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
     its line and the allowed values, so nothing is half imported. A file without one of
     REQUIRED_COLUMNS fails naming it."""
     path = Path(path)
+    rows = _label_rows(path)
+    errors, labels = [], []
+    for n, row in rows:
+        label, problems = _label_of(row, f"{path}, line {n}", annotator)
+        errors += problems
+        if label:
+            labels.append(label)
+    if errors:
+        shown = "\n  ".join(errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise LabelError(f"{len(errors)} invalid row(s); nothing imported:\n  {shown}{more}")
+    return labels
+
+
+def _label_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) of a filled-in CSV or JSONL label file."""
     if not path.is_file():
         raise LabelError(f"label file {path} does not exist: pass the CSV or JSONL written by `findings labels export`, "
                          "filled in.")
@@ -156,41 +172,37 @@ def read_label_file(path: Path, annotator: str | None = None) -> list[Label]:
         raise LabelError(f"{path}: give a .csv or .jsonl file (as written by `findings labels export`).")
     if not rows:
         raise LabelError(f"{path} holds no labels: fill in the rows `findings labels export` wrote.")
-    errors, labels = [], []
-    for n, row in rows:
-        where = f"{path}, line {n}"
-        missing = [c for c in REQUIRED_COLUMNS if c not in row]
-        if missing:
-            errors.append(f"{where}: no {', '.join(map(repr, missing))} (a label needs {', '.join(REQUIRED_COLUMNS)}).")
-            continue
-        text = (row.get("text") or "").strip()
-        if not text:
-            errors.append(f"{where}: 'text' is empty.")
-            continue
-        try:
-            themes = _parse_themes(row.get("themes"))
-            boilerplate = _parse_bool(row.get("boilerplate"))
-        except (ValueError, json.JSONDecodeError) as exc:
-            errors.append(f"{where}: {exc}.")
-            continue
-        unknown = [t for t in themes if t not in THEMES]
-        if unknown:
-            errors.append(f"{where}: unknown theme {', '.join(map(repr, unknown))}; allowed: {', '.join(THEMES)}.")
-        sentiment = (row.get("sentiment") or "").strip()
-        if sentiment not in SENTIMENTS:
-            errors.append(f"{where}: sentiment {sentiment!r} is not allowed; use one of: {', '.join(SENTIMENTS)}.")
-        if boilerplate and (themes or sentiment != "neutral"):
-            errors.append(f"{where}: boilerplate sentences take no themes and neutral sentiment (codebook).")
-        document = row.get("document") or row.get("source") or None
-        labels.append(Label(
-            id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
-            text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,
-            document=document, document_id=row.get("document_id") or None, sentence_id=row.get("sentence_id") or None,
-            section=row.get("section") or None, before=_sides(row.get("before")), after=_sides(row.get("after")),
-            annotator=annotator or row.get("annotator") or "unknown",
-            labelled_at=row.get("labelled_at") or datetime.now().isoformat(timespec="seconds")))
-    if errors:
-        shown = "\n  ".join(errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise LabelError(f"{len(errors)} invalid row(s); nothing imported:\n  {shown}{more}")
-    return labels
+    return rows
+
+
+def _label_of(row: dict, where: str, annotator: str | None) -> tuple[Label | None, list[str]]:
+    """One row as a Label and what is wrong with it by the codebook (None when unreadable)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in row]
+    if missing:
+        return None, [f"{where}: no {', '.join(map(repr, missing))} (a label needs {', '.join(REQUIRED_COLUMNS)})."]
+    text = (row.get("text") or "").strip()
+    if not text:
+        return None, [f"{where}: 'text' is empty."]
+    try:
+        themes = _parse_themes(row.get("themes"))
+        boilerplate = _parse_bool(row.get("boilerplate"))
+    except (ValueError, json.JSONDecodeError) as exc:
+        return None, [f"{where}: {exc}."]
+    errors = []
+    unknown = [t for t in themes if t not in THEMES]
+    if unknown:
+        errors.append(f"{where}: unknown theme {', '.join(map(repr, unknown))}; allowed: {', '.join(THEMES)}.")
+    sentiment = (row.get("sentiment") or "").strip()
+    if sentiment not in SENTIMENTS:
+        errors.append(f"{where}: sentiment {sentiment!r} is not allowed; use one of: {', '.join(SENTIMENTS)}.")
+    if boilerplate and (themes or sentiment != "neutral"):
+        errors.append(f"{where}: boilerplate sentences take no themes and neutral sentiment (codebook).")
+    label = Label(
+        id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
+        text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,
+        document=row.get("document") or row.get("source") or None, document_id=row.get("document_id") or None,
+        sentence_id=row.get("sentence_id") or None, section=row.get("section") or None,
+        before=_sides(row.get("before")), after=_sides(row.get("after")),
+        annotator=annotator or row.get("annotator") or "unknown",
+        labelled_at=row.get("labelled_at") or datetime.now().isoformat(timespec="seconds"))
+    return label, errors
