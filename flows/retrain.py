@@ -7,8 +7,7 @@ the gate refuses it -> re-tag the warehouse from stored sentences (no document i
 Models a user trains live beside the warehouse (`corpus.settings.models_dir`), never in the
 package or the checkout; the shipped model is read-only package data.
 
-The gate (models.train.gate), per theme: a model is refused if it scores lower overall on the
-sealed split, lowers any core theme's F1 by more than the half-width of the current model's
+The gate (models.train.gate), per theme: a model is refused if it lowers any core theme's F1 by more than the half-width of the current model's
 90% interval for it, or moves any theme's count in the warehouse by more than 10%. Then:
 - `--force` promotes the model this run trains whatever the gate says (in the same run: it is
   not trained again);

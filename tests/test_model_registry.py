@@ -71,7 +71,8 @@ def test_retrain_keeps_its_models_beside_the_warehouse_and_models_use_restores_t
     assert not result["promoted"] and "kept " + SHIPPED in result["message"]
     assert result["folder"] == str(models_dir(wh) / new) and (models_dir(wh) / new / "model.npz").exists()
     assert registry.digests_match(models_dir(wh) / new)
-    assert json.loads((models_dir(wh) / new / registry.REFUSED).read_text())["reasons"]
+    reasons = json.loads((models_dir(wh) / new / registry.REFUSED).read_text())["reasons"]
+    assert any(" F1 " in r for r in reasons)  # 400 labels: a core theme falls below its interval
     assert _package_registry() == package            # nothing written into the package / checkout
     assert _stored(wh) == before                     # a refused model tags nothing
     for line in ("| front_door | core |", "| sentiment: negative |", f"F1 {SHIPPED}", f"F1 {new}"):
@@ -141,3 +142,13 @@ def test_the_gate_is_per_theme():
     moves = {"themes": {"supervision": {"before": 100, "after": 111, "gained": 11, "lost": 0},
                         "early_help": {"before": 100, "after": 90, "gained": 0, "lost": 10}}}
     assert [r.split()[0] for r in train.gate(base, base, moves)] == ["supervision"]
+
+
+def test_accept_with_nothing_refused_and_force_with_accept_are_one_line_errors(prefect_harness, tmp_path, capsys):
+    wh = tmp_path / "w.duckdb"
+    assert cli.main(["retrain", "--force", "--accept", "--warehouse", str(wh)]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+    assert cli.main(["retrain", "--accept", "--warehouse", str(wh)]) == 1
+    err = capsys.readouterr().err
+    assert "no refused model" in err and "run `findings retrain` first" in err
+    assert not models_dir(wh).exists()
