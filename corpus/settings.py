@@ -9,6 +9,7 @@ writes (the warehouse, the download cache) defaults to the working directory.
 |---|---|---|
 | `FINDINGS_WAREHOUSE` | `warehouse/findings.duckdb` | every command's `--warehouse` (`evaluate` too) |
 | `FINDINGS_CACHE` | `corpus/cache` | `findings refresh --manifest` downloads |
+| `FINDINGS_MODELS` | `<warehouse stem>.models/` beside the warehouse | models `findings retrain` trains and the warehouse's chosen model (`current.json`); the shipped model stays package data |
 | `FINDINGS_WORKERS` | one per core | the refresh's process pool |
 | `FINDINGS_SPACY_MODEL` | none (blank English + sentencizer) | sentence splitting |
 | `FINDINGS_DOWNLOAD_TIMEOUT` | 30 (seconds) | downloads |
@@ -83,6 +84,16 @@ def warehouse_choice(explicit: str | Path | None = None) -> tuple[Path, str]:
     if os.environ.get("FINDINGS_WAREHOUSE"):
         return Path(os.environ["FINDINGS_WAREHOUSE"]), "FINDINGS_WAREHOUSE"
     return DEFAULT_WAREHOUSE, "default"
+
+
+def models_dir(warehouse: str | Path) -> Path:
+    """Where the models a user trains for `warehouse` live, with that warehouse's choice of
+    model (`current.json`): FINDINGS_MODELS, else `<warehouse stem>.models/` beside the
+    DuckDB file. Never the package or the checkout: the shipped registry is read-only."""
+    if os.environ.get("FINDINGS_MODELS"):
+        return Path(os.environ["FINDINGS_MODELS"])
+    warehouse = Path(warehouse)
+    return warehouse.parent / f"{warehouse.stem}.models"
 
 
 def _near_cwd(path: Path) -> Path:

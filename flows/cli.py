@@ -132,12 +132,21 @@ def cmd_retag(args) -> int:
 
     start = time.perf_counter()
     warehouse = _warehouse(args, must_exist=True)
-    with refresh_lock(warehouse), tag_chunks(args.workers) as tag, _progress_bar("retag", "sentences") as progress:
+    model = _chosen_model(warehouse)
+    with refresh_lock(warehouse), tag_chunks(args.workers, model) as tag, _progress_bar("retag", "sentences") as progress:
         # the file is held per batch only
-        n = db.retag(warehouse, tagger_version(), tag, only_stale=not args.all, progress=progress)
+        n = db.retag(warehouse, tagger_version(model), tag, only_stale=not args.all, progress=progress)
     seconds = time.perf_counter() - start
-    print(f"re-tagged {n} sentences with {tagger_version()} in {seconds:.1f} s ({n / seconds:,.0f} sentences/s)")
+    print(f"re-tagged {n} sentences with {tagger_version(model)} in {seconds:.1f} s ({n / seconds:,.0f} sentences/s)")
     return 0
+
+
+def _chosen_model(warehouse: Path):
+    """The folder of the model that tags `warehouse` (its models folder's choice, else the shipped current)."""
+    from findings.corpus.settings import models_dir
+    from findings.models.registry import chosen_folder
+
+    return chosen_folder(models_dir(warehouse))
 
 
 def cmd_status(args) -> int:
@@ -159,12 +168,13 @@ def cmd_serve(args) -> int:
 
 def cmd_labels_export(args) -> int:
     from findings.models.labels import project_labels
-    from findings.models.registry import load_current
+    from findings.models.registry import load
     from findings.models.selection import rank
     from findings.warehouse.samples import unlabelled_sample
 
-    rows, meta = unlabelled_sample(_warehouse(args, must_exist=True))
-    chosen = rank(rows, load_current(), project_labels(), args.n)
+    warehouse = _warehouse(args, must_exist=True)
+    rows, meta = unlabelled_sample(warehouse)
+    chosen = rank(rows, load(_chosen_model(warehouse)), project_labels(), args.n)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fields = ["sentence_id", "document_id", "document", "section", "before", "text", "after", "themes", "sentiment", "boilerplate",
@@ -202,7 +212,7 @@ def cmd_labels_import(args) -> int:
 def cmd_labels_sample(args) -> int:
     from findings.models import labelling
     from findings.models.labels import project_labels
-    from findings.models.registry import load_current
+    from findings.models.registry import load
     from findings.warehouse.samples import stored_sentences
 
     folder = Path(args.dir)
@@ -214,7 +224,7 @@ def cmd_labels_sample(args) -> int:
         print(f"findings labels sample: no unlabelled sentence in {_warehouse(args)} matches; refresh more documents "
               "or widen --authority.", file=sys.stderr)
         return 1
-    chosen = labelling.choose(pool, args.n, load_current(), project_labels(), args.random, args.seed)
+    chosen = labelling.choose(pool, args.n, load(_chosen_model(_warehouse(args))), project_labels(), args.random, args.seed)
     numbers = labelling.write_batches(chosen, args.batches, folder, second=args.double, seed=args.seed)
     print(f"{len(chosen)} sentences from {len({i['document'] for i in chosen})} documents in batches "
           f"{numbers[0]}..{numbers[-1]} of {folder / 'batches'}" + (" (each in two batches)" if args.double else "")
@@ -270,16 +280,62 @@ def cmd_labels_adjudicate(args) -> int:
 
 def cmd_retrain(args) -> int:
     warehouse = _warehouse(args)
+    if args.force and args.accept:
+        print("findings retrain: --force and --accept exclude each other: --force trains and promotes a new model, "
+              "--accept promotes the last refused one without training", file=sys.stderr)
+        return 2
     _prefect_env(args.verbose)
     from .retrain import retrain
 
     _quiet_prefect_logs(args)
-    result = retrain(warehouse=str(warehouse), force=args.force, cv=not args.no_cv)
-    m = result["metrics"]
-    print(f"trained {result['version']} on {result['train']} labels in {result['seconds']} s; "
-          f"sealed split ({result['test']}): themes macro-F1 {m['macro_f1_all']} (core {m['macro_f1_core']}), "
-          f"sentiment macro-F1 {m['sentiment']['macro_f1']}")
+    result = retrain(warehouse=str(warehouse), force=args.force, cv=not args.no_cv, accept=args.accept, echo=True)
+    if args.accept:
+        if not result["promoted"]:
+            print(f"findings retrain --accept: {result['message']}", file=sys.stderr)
+            return 1
+    else:
+        m = result["metrics"]
+        print(f"trained {result['version']} on {result['train']} labels in {result['seconds']} s; "
+              f"sealed split ({result['test']}): themes macro-F1 {m['macro_f1_all']} (core {m['macro_f1_core']}), "
+              f"sentiment macro-F1 {m['sentiment']['macro_f1']}")
     print(result["message"] + (f"; re-tagged {result['retagged']} sentences" if result["retagged"] else ""))
+    return 0
+
+
+def cmd_models(args) -> int:
+    from findings.corpus.settings import models_dir
+    from findings.models import registry
+
+    warehouse = _warehouse(args)
+    folder = models_dir(warehouse)
+    if args.models_command == "use":
+        if not warehouse.exists():
+            print(f"findings models use: no warehouse at {warehouse}: refresh it first, or pass --warehouse FILE", file=sys.stderr)
+            return 1
+        try:
+            chosen = registry.choose(folder, args.version)
+        except ValueError as exc:
+            print(f"findings models use: {exc}", file=sys.stderr)
+            return 1
+        from .retrain import retag_with
+
+        start = time.perf_counter()
+        n = retag_with(warehouse, chosen)
+        print(f"{warehouse} is tagged by {args.version} now (recorded in {folder / 'current.json'}); re-tagged {n} "
+              f"sentences in {time.perf_counter() - start:.1f} s")
+        return 0
+    current = registry.chosen_version(folder)
+    rows = []
+    for v in registry.versions(folder):
+        card, metrics = v["card"], v["card"].get("metrics") or {}
+        rows.append(("*" if v["version"] == current else "", v["version"], v["where"], str(card.get("date", ""))[:16],
+                     card.get("data_hash") or "", metrics.get("macro_f1_core", ""), metrics.get("macro_f1_all", ""),
+                     (metrics.get("sentiment") or {}).get("macro_f1", ""),
+                     ("weights" if v["weights"] else "card only") + (", refused by the gate" if v["refused"] and v["version"] != current else "")))
+    print(f"Models for {warehouse} (trained ones in {folder}; * tags this warehouse):")
+    print(format_rows(["", "version", "where", "date", "data hash", "core F1", "all F1", "sentiment F1", "state"], rows,
+                      "table"), end="")
+    print("Sealed-split macro-F1 from each card. `findings models use VERSION` switches this warehouse's model and re-tags it.")
     return 0
 
 
@@ -410,11 +466,23 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("step", choices=["draw", "merge"])
     q.add_argument("--batches", type=int, default=2, help="files to deal disagreements into (draw)")
     q.add_argument("--dir", default=str(LABELS_DIR))
-    p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, promote if not worse, re-tag (Prefect flow).")
+    p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, show what the new model changes, promote "
+            "unless the gate refuses it, re-tag (Prefect flow).")
     p.add_argument("--warehouse", metavar="FILE")
-    p.add_argument("--force", action="store_true", help="promote even if worse than the current model")
+    p.add_argument("--force", action="store_true", help="promote the model this run trains even if the gate refuses it")
+    p.add_argument("--accept", action="store_true", help="train nothing: promote the last model the gate refused for this "
+                   "warehouse, if it was trained on today's labels")
     p.add_argument("--no-cv", action="store_true", help="skip grouped cross-validation (4 more fits) for the model card")
     p.add_argument("--verbose", action="store_true")
+
+    models_help = "List the models (shipped and trained for this warehouse) with their scores; `use VERSION` switches the warehouse's model."
+    p = add("models", cmd_models, models_help)
+    p.add_argument("--warehouse", metavar="FILE")
+    models_sub = p.add_subparsers(dest="models_command", required=False, metavar="ACTION")
+    q = models_sub.add_parser("use", help="tag this warehouse with VERSION from now on, and re-tag it",
+                              description="Tag this warehouse with VERSION from now on, and re-tag it.", parents=[debug])
+    q.add_argument("version", metavar="VERSION")
+    q.add_argument("--warehouse", metavar="FILE", default=argparse.SUPPRESS)
 
     p = add("evaluate", cmd_evaluate, "The current model on the sealed split and in grouped cross-validation, "
             "with 90%% intervals, beside rules alone and annotator agreement.")
@@ -432,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Commands that start processes (a pool, Prefect's temporary server, a served deployment's
 # runs): run as `findings`, they work in a supervised child process group that dies with the
 # command, however it dies (flows/processes.py).
-SUPERVISED = {"refresh", "serve", "retag", "retrain", "check-extraction"}
+SUPERVISED = {"refresh", "serve", "retag", "retrain", "check-extraction", "models"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         from .processes import supervise
 
         return supervise(sys.argv[1:])
-    name = " ".join(filter(None, ["findings", args.command, getattr(args, "labels_command", None)]))
+    name = " ".join(filter(None, ["findings", args.command, getattr(args, "labels_command", None) or getattr(args, "models_command", None)]))
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -30,8 +30,9 @@ from prefect.runtime import flow_run
 
 from findings.corpus import remote
 from findings.corpus.document import EXTRACTION_VERSION
-from findings.corpus.settings import settings
+from findings.corpus.settings import models_dir, settings
 from findings.corpus.sources import Source, discover
+from findings.models.registry import chosen_folder
 from findings.warehouse import db, runs
 from findings.warehouse.labels import sync_project_labels
 
@@ -94,13 +95,16 @@ class Job:
     cache: Path
     manifest: Path | None
     run_id: str = ""
+    model: str | None = None     # the folder of the warehouse's chosen model, handed to every worker
 
     @classmethod
     def of(cls, corpus: list[str] | None, warehouse: str | None, manifest: str | None, cache: str | None) -> "Job":
         s = settings()
         paths = [Path(p) for p in corpus] if corpus else ([] if manifest else [s.sample_corpus])
-        return cls(paths, Path(warehouse) if warehouse else s.warehouse, Path(cache) if cache else s.cache,
-                   Path(manifest) if manifest else None)
+        wh = Path(warehouse) if warehouse else s.warehouse
+        folder = chosen_folder(models_dir(wh))
+        return cls(paths, wh, Path(cache) if cache else s.cache, Path(manifest) if manifest else None,
+                   model=str(folder) if folder else None)
 
     @property
     def detail(self) -> dict:
@@ -146,7 +150,7 @@ def start(job: Job, summary: Summary) -> tuple[dict, dict]:
         summary.interrupted = runs.mark_interrupted(con)
         stored = db.loaded_state(con)
         stats = db.file_stats(con)
-        runs.start(con, job.run_id, "refresh", job.detail, worker.versions())
+        runs.start(con, job.run_id, "refresh", job.detail, worker.versions(job.model))
     if summary.interrupted:
         get_run_logger().warning("%d earlier refresh run(s) had been interrupted; marked 'interrupted', this run "
                                  "finishes their work", summary.interrupted)
@@ -250,7 +254,7 @@ def ingest(job: Job, todo: list[Planned], workers: int | None, progress: Callabl
         if progress:
             progress(done[0], len(todo))
 
-    _ctx.warehouse, _ctx.on_done = job.warehouse, tick
+    _ctx.warehouse, _ctx.on_done, _ctx.model = job.warehouse, tick, job.model
     n = _workers(len(todo), workers)
     pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 and todo else None
     _ctx.pool = pool
@@ -275,11 +279,11 @@ def retag_stale(job: Job, workers: int | None) -> int:
     """Re-tag stored sentences tagged under other rules or another model, in batches (the
     file held only while each batch is written)."""
     with db.open_writer(job.warehouse, migrate_schema=False) as con:
-        stale = db.stale_tag_count(con, worker.tagger_version())  # no model loaded to find out
+        stale = db.stale_tag_count(con, worker.tagger_version(job.model))  # no model loaded to find out
     if not stale:
         return 0
-    with worker.tag_chunks(workers) as tag:
-        return db.retag(job.warehouse, worker.tagger_version(), tag)
+    with worker.tag_chunks(workers, job.model) as tag:
+        return db.retag(job.warehouse, worker.tagger_version(job.model), tag)
 
 
 def record(job: Job, summary: Summary, artifact: bool) -> dict | None:
@@ -310,6 +314,7 @@ class _Context:
     warehouse: Path
     write_lock = threading.Lock()
     on_done: Callable[[], None] | None = None
+    model: str | None = None
 
 
 _ctx = _Context()
@@ -319,9 +324,9 @@ _ctx = _Context()
 def ingest_document(item: Planned) -> dict:
     """Extract, split and tag one document (in the process pool), then write it."""
     if _ctx.pool is None:
-        rec = worker.process(item.source, item.document_id)
+        rec = worker.process(item.source, item.document_id, _ctx.model)
     else:
-        rec = _ctx.pool.submit(worker.process, item.source, item.document_id).result()
+        rec = _ctx.pool.submit(worker.process, item.source, item.document_id, _ctx.model).result()
     with _ctx.write_lock:
         with db.open_writer(_ctx.warehouse, migrate_schema=False) as con:
             db.write_document(con, rec)

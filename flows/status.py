@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from findings.models.registry import current_version
+from findings.corpus.settings import models_dir
+from findings.models.registry import chosen_folder
 from findings.models.tagger_cache import tagger_version
 from findings.warehouse.status import collect
 
@@ -12,9 +13,11 @@ from .formatting import format_rows
 from .locking import writer_pid
 
 
-def tags_line(taggers: list[tuple[str, int]]) -> str:
-    """Whether the stored tags are from the current rules and model, and how many are not."""
-    current, model = tagger_version(), current_version() or "none"
+def tags_line(taggers: list[tuple[str, int]], warehouse: Path | None = None) -> str:
+    """Whether the stored tags are from the current rules and the warehouse's model, and how many are not."""
+    folder = chosen_folder(models_dir(warehouse)) if warehouse else None
+    current = tagger_version(folder)
+    model = current.rpartition("+model-")[2]
     total = sum(n for _, n in taggers)
     stale = sum(n for v, n in taggers if v != current)
     if not total:
@@ -57,7 +60,7 @@ def report(warehouse: Path, runs: int = 10) -> str:
     total, boiler = data["sentences"]
     out.append(f"Sentences: {total} ({boiler} boilerplate)")
     out.append("Tagger versions: " + (", ".join(f"{v} ({n} sentences)" for v, n in data["taggers"]) or "none"))
-    out.append(tags_line(data["taggers"]))
+    out.append(tags_line(data["taggers"], Path(warehouse)))
     out.append("Extraction versions: " + (", ".join(f"{v} ({n} documents)" for v, n in data["extraction"]) or "none"))
     if data["by_year"]:
         out += ["", "Loaded documents by year: " + ", ".join(f"{y}: {n}" for y, n in data["by_year"])]

@@ -9,13 +9,14 @@ import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 from typing import Iterator
 
 from findings.corpus.document import EXTRACTION_VERSION, ExtractionError
 from findings.corpus.extract import extract
 from findings.corpus.sentences import split
 from findings.corpus.sources import Source, apply_manifest
-from findings.models.registry import current_version
 from findings.models.tagger_cache import tagger, tagger_version
 from findings.rules.tagger import rules_version
 from findings.models.tagging import neighbours
@@ -24,17 +25,18 @@ from findings.warehouse.records import DocumentRecord, SentenceRow, TagTables
 __all__ = ["process", "unavailable", "tag_chunks", "start_method", "tagger", "tagger_version", "versions"]
 
 
-def versions() -> dict[str, str]:
+def versions(model: str | Path | None = None) -> dict[str, str]:
     """What a run's text and tags come from: the extraction, rules and model versions (the
-    last two make up `tagger_version()`; 'none' for no model: rules alone)."""
-    return {"extraction_version": EXTRACTION_VERSION, "rules_version": rules_version(),
-            "model_version": current_version() or "none"}
+    last two make up `tagger_version(model)`; 'none' for no model: rules alone). `model`: the
+    folder of the warehouse's chosen model (models.registry.chosen_folder); None: the shipped current."""
+    version = tagger_version(model).rpartition("+model-")[2]
+    return {"extraction_version": EXTRACTION_VERSION, "rules_version": rules_version(), "model_version": version}
 
 
-def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
+def _tag_rows(rows: list[tuple], model: str | None = None) -> tuple[str, TagTables]:
     """Tag (sentence_ids, text, section, before, after) rows: every sentence of a row gets
     the row's tags."""
-    t = tagger()
+    t = tagger(model)
     ids, tags = [], []
     texts, sections, before, after = ([r[k] for r in rows] for k in range(1, 5))
     for (sentence_ids, *_), tag in zip(rows, t.tag(texts, sections, before, after)):
@@ -44,7 +46,7 @@ def _tag_rows(rows: list[tuple]) -> tuple[str, TagTables]:
 
 
 @contextmanager
-def tag_chunks(workers: int | None = None) -> Iterator:
+def tag_chunks(workers: int | None = None, model: str | Path | None = None) -> Iterator:
     """A function that tags chunks of stored (sentence_ids, text, section, before, after)
     rows into TagTables, in order, for `warehouse.db.retag`: spread over `workers` processes
     (default: one per core) while the caller writes finished chunks, or in this process for
@@ -53,9 +55,13 @@ def tag_chunks(workers: int | None = None) -> Iterator:
 
     Workers are forked from a process that runs no other thread (the CLI) after it has
     loaded the tagger, so they start at once with it; elsewhere (inside Prefect, which runs
-    threads) they are spawned and import and load their own, about a second each."""
+    threads) they are spawned and import and load their own, about a second each.
+
+    `model`: the folder of the model to tag with (the warehouse's choice, resolved by the
+    caller: models.registry.chosen_folder); None: the shipped current."""
     workers = workers or os.cpu_count() or 1
-    version = tagger_version()
+    model = str(model) if model else None
+    version = tagger_version(model)
     pool = None
 
     def run(chunks: list[list[tuple]]):
@@ -64,10 +70,10 @@ def tag_chunks(workers: int | None = None) -> Iterator:
         if workers > 1 and len(chunks) > 1:
             method = start_method()
             if method == "fork":
-                tagger()  # loaded once here, inherited by every worker
+                tagger(model)  # loaded once here, inherited by every worker
             pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context(method))
             mapper = pool.map
-        for worker_version, tables in mapper(_tag_rows, chunks):
+        for worker_version, tables in mapper(partial(_tag_rows, model=model), chunks):
             if worker_version != version:
                 raise RuntimeError(f"a worker tagged with {worker_version}, not {version}: the rules or model changed "
                                    f"during the re-tag; run `findings retag` again.")
@@ -87,7 +93,9 @@ def start_method() -> str:
     return "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def process(source: Source, document_id: str) -> DocumentRecord:
+def process(source: Source, document_id: str, model: str | None = None) -> DocumentRecord:
+    """One document extracted, split and tagged with the rules and the model in folder
+    `model` (None: the shipped current)."""
     rec = DocumentRecord(document_id=document_id, source=source.source,
                          source_url=source.manifest.get("source_url"), extraction_version=EXTRACTION_VERSION)
     try:
@@ -108,7 +116,7 @@ def process(source: Source, document_id: str) -> DocumentRecord:
     rec.judgements = [(j.area, j.grade) for j in doc.judgements]
     sentences = split(doc.paragraphs)
     paras = doc.paragraphs
-    t = tagger()
+    t = tagger(model)
     texts = [s.text for s in sentences]
     tags = t.tag(texts, [paras[s.paragraph_index].section for s in sentences], *neighbours(texts))
     rec.tagger_version = t.version

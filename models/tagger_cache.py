@@ -6,26 +6,33 @@ model or edited rule files on its next call."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from findings.rules.tagger import rules_version
 
 from . import tagging
-from .registry import current_version, load_current
+from .registry import chosen_folder, load
 from .tagging import Tagger
 
 
-def tagger() -> Tagger:
-    """This process's tagger with the current rules and model (reloaded when a retrain
-    promotes another model or the rule files change)."""
-    return _tagger(tagger_version())
+def tagger(model: str | Path | None = None) -> Tagger:
+    """This process's tagger with the current rules and the model in folder `model` (None: the
+    shipped current), reloaded when the rule files or the chosen model change."""
+    folder = _folder(model)
+    return _tagger(tagger_version(folder), str(folder) if folder else None)
 
 
 @lru_cache(maxsize=1)
-def _tagger(version: str) -> Tagger:
-    return Tagger(model=load_current())
+def _tagger(version: str, folder: str | None) -> Tagger:
+    return Tagger(model=load(Path(folder) if folder else None))
 
 
-def tagger_version() -> str:
-    """The version `tagger()` reports, without loading the model (seconds): enough to see
+def tagger_version(model: str | Path | None = None) -> str:
+    """The version `tagger(model)` reports, without loading the model (seconds): enough to see
     that no stored sentence is stale."""
-    return tagging.tagger_version(rules_version(), current_version())
+    folder = _folder(model)
+    return tagging.tagger_version(rules_version(), folder.name if folder else None)
+
+
+def _folder(model: str | Path | None) -> Path | None:
+    return Path(model) if model else chosen_folder(None)

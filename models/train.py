@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from findings.rules.tagger import default_tagger
+from findings.rules.tagger import CORE_THEMES, default_tagger
 
 from . import registry, scoring
 from .classifier import ThemeModel
@@ -78,44 +78,58 @@ def score(metrics: dict) -> float:
     return (metrics["macro_f1_all"] + metrics["sentiment"]["macro_f1"]) / 2
 
 
-def next_version() -> str:
-    existing = sorted(p.name for p in registry.REGISTRY.glob("m*") if p.is_dir()) if registry.REGISTRY.exists() else []
+def next_version(models_dir: Path | None = None) -> str:
+    """The next version number after every one on record, shipped or in `models_dir`."""
+    roots = [r for r in (registry.REGISTRY, Path(models_dir) if models_dir else None) if r is not None and r.exists()]
+    existing = sorted(p.name for r in roots for p in r.glob("m*") if p.is_dir())
     n = int(existing[-1][1:4]) + 1 if existing else 1
     return f"m{n:03d}-{datetime.now():%Y%m%d}"
 
 
-def register(model: ThemeModel, card: dict) -> Path:
-    """Save a new version with its card and weight digests; a registered version is never
-    rewritten."""
-    folder = registry.REGISTRY / model.version
-    if folder.exists():
+def register(model: ThemeModel, card: dict, models_dir: Path | None = None) -> Path:
+    """Save a new version with its card and weight digests in `models_dir` (a warehouse's
+    models folder; None: the shipped registry, for the project's own releases); a registered
+    version is never rewritten."""
+    folder = (Path(models_dir) if models_dir else registry.REGISTRY) / model.version
+    if folder.exists() or (registry.REGISTRY / model.version).exists():
         raise FileExistsError(f"{folder} is registered already; a registered model is never rewritten.")
     model.save(folder, card)
     registry.write_digests(folder)
     return folder
 
 
-def promote(version: str, metrics: dict, test: list[Label], force: bool = False) -> tuple[bool, str]:
-    """Point models/current.json at `version` unless it is worse than the current model, both
-    scored on the same test split."""
-    current = registry.current_version()
-    if current and not force:
-        old = score(_current_metrics(current, test))
-        new = score(metrics)
-        if new + 1e-9 < old:
-            return False, f"kept {current}: {version} scores {new:.3f} < {old:.3f} on the test split (use --force to promote anyway)"
-    registry.CURRENT.write_text(json.dumps({"version": version, "promoted_at": datetime.now().isoformat(timespec="seconds")},
-                                           indent=1) + "\n", encoding="utf-8")
-    return True, f"promoted {version}" + (f" (was {current})" if current else "")
+COUNT_CHANGE = 0.10  # the most a theme's warehouse count may move, as a share of its count now
 
 
-def _current_metrics(current: str, test: list[Label]) -> dict:
-    """The current model re-scored on today's test split (labels may have been added since
-    its card was written); a model this code can no longer load is judged by its card."""
+def gate(old: dict | None, new: dict, changes: dict | None) -> list[str]:
+    """Why a new model must not replace the current one (empty: it may), per theme:
+    - a core theme's F1 falls by more than the half-width of the current model's 90% interval for it;
+    - a theme's count in the warehouse moves by more than 10% (of its count now; at least one sentence).
+    `old`, `new`: sealed-split metrics (`evaluate`); `changes`: `warehouse.db.tag_changes`."""
+    reasons = []
+    if old is not None:
+        for theme in CORE_THEMES:
+            o, n = old["themes"][theme], new["themes"][theme]
+            lo, hi = o.get("f1_ci", [o["f1"], o["f1"]])
+            margin = (hi - lo) / 2
+            if n["f1"] + 1e-9 < o["f1"] - margin:
+                reasons.append(f"{theme} F1 {n['f1']:.3f} < {o['f1']:.3f} - {margin:.3f} (its interval)")
+    for theme, c in ((changes or {}).get("themes") or {}).items():
+        if abs(c["after"] - c["before"]) > max(COUNT_CHANGE * c["before"], 1):
+            reasons.append(f"{theme} moves from {c['before']} to {c['after']} sentences in the warehouse (more than 10%)")
+    return reasons
+
+
+def current_metrics(models_dir: Path | None, test: list[Label]) -> dict | None:
+    """The current model of a warehouse re-scored on today's test split (labels may have been
+    added since its card was written); a model this code can no longer load is judged by its card."""
+    folder = registry.chosen_folder(models_dir)
+    if folder is None:
+        return None
     try:
-        model = registry.load_current()
+        model = registry.load(folder)
     except (OSError, ValueError, KeyError, TypeError):
-        return json.loads((registry.REGISTRY / current / "card.json").read_text(encoding="utf-8"))["metrics"]
+        return json.loads((folder / "card.json").read_text(encoding="utf-8"))["metrics"]
     return evaluate(model, test)
 
 

@@ -45,7 +45,8 @@ CASES = {
 }
 # help in a subprocess for check-extraction (it used to fail); every command's help in this process
 HELP = ["refresh", "serve", "status", "query", "retag", "labels", "labels export", "labels import", "labels sample",
-        "labels check", "labels merge", "labels adjudicate", "retrain", "evaluate", "check-extraction"]
+        "labels check", "labels merge", "labels adjudicate", "retrain", "models", "models use", "evaluate",
+        "check-extraction"]
 
 
 def _run(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from findings.corpus.settings import settings
-from findings.rules.codebook import THEMES
+from findings.rules.codebook import SENTIMENTS, THEMES
 
 from .records import DocumentRecord, TagTables
 
@@ -241,16 +241,8 @@ def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], It
     pool of processes) under `version`. Finished chunks are written `batch` sentences at a time, each batch in one
     transaction; the warehouse file is held only while a batch is written, not while it is
     tagged, so read-only queries get in between batches."""
-    where = "WHERE t.tagger_version IS DISTINCT FROM $1" if only_stale else ""
     with open_writer(path) as con:
-        # Tags depend only on a sentence's text, section and neighbours (the sentences before
-        # and after it): repeated runs of standard wording are tagged once. In document
-        # order, so a chunk holds most of its sentences' neighbours (flows.worker).
-        rows = con.execute(f"""
-            SELECT list(s.sentence_id ORDER BY s.sentence_id), s.text, s.section, n.before, n.after
-            FROM store.sentences s JOIN ({NEIGHBOURS}) n USING (sentence_id) LEFT JOIN store.sentence_tags t USING (sentence_id)
-            {where} GROUP BY s.text, s.section, n.before, n.after ORDER BY min(s.sentence_id)""",
-                           [version] if only_stale else []).fetchall()
+        rows = _tagging_rows(con, version if only_stale else None)
     total = sum(len(r[0]) for r in rows)
     chunks = [rows[start:start + chunk] for start in range(0, len(rows), chunk)]
     done, pending = 0, []
@@ -262,6 +254,59 @@ def retag(path: Path, version: str, tag_chunks: Callable[[list[list[tuple]]], It
             if progress:
                 progress(done, total)
     return total
+
+
+def _tagging_rows(con: duckdb.DuckDBPyConnection, stale_for: str | None = None) -> list[tuple]:
+    """(sentence_ids, text, section, before, after) rows of the stored sentences (those not
+    tagged under `stale_for`, if given). Tags depend only on a sentence's text, section and
+    neighbours (the sentences before and after it): repeated runs of standard wording are
+    tagged once. In document order, so a chunk holds most of its sentences' neighbours (flows.worker)."""
+    where = "WHERE t.tagger_version IS DISTINCT FROM $1" if stale_for else ""
+    return con.execute(f"""
+        SELECT list(s.sentence_id ORDER BY s.sentence_id), s.text, s.section, n.before, n.after
+        FROM store.sentences s JOIN ({NEIGHBOURS}) n USING (sentence_id) LEFT JOIN store.sentence_tags t USING (sentence_id)
+        {where} GROUP BY s.text, s.section, n.before, n.after ORDER BY min(s.sentence_id)""",
+                       [stale_for] if stale_for else []).fetchall()
+
+
+def tag_changes(path: Path, tag_chunks: Callable[[list[list[tuple]]], Iterable[TagTables]], chunk: int = 1000) -> dict:
+    """What re-tagging every stored sentence with the tagger behind `tag_chunks` would change,
+    without writing: per theme and per sentiment class, how many sentences hold it now
+    (`before`), would hold it (`after`), would gain it and would lose it. A sentence a person
+    labelled keeps its label, so it changes nothing."""
+    with connect(path, read_only=True, wait=30) as con:
+        rows = _tagging_rows(con)
+        themes: dict[str, set] = {}
+        for sid, theme in con.execute("SELECT sentence_id, theme FROM store.sentence_themes").fetchall():
+            themes.setdefault(sid, set()).add(theme)
+        sentiment = dict(con.execute("SELECT sentence_id, sentiment FROM store.sentence_tags").fetchall())
+        labelled = {r[0] for r in con.execute("SELECT DISTINCT sentence_id FROM store.labels WHERE sentence_id IS NOT NULL").fetchall()}
+    out = {"themes": {t: {"before": 0, "after": 0, "gained": 0, "lost": 0} for t in THEMES},
+           "sentiment": {s: {"before": 0, "after": 0, "gained": 0, "lost": 0} for s in SENTIMENTS}}
+
+    def count(kind: str, old: set, new: set) -> None:
+        for key in old | new:
+            c = out[kind].setdefault(key, {"before": 0, "after": 0, "gained": 0, "lost": 0})
+            c["before"] += key in old
+            c["after"] += key in new
+            c["gained"] += key in new and key not in old
+            c["lost"] += key in old and key not in new
+
+    new_themes: dict[str, set] = {}
+    for tables in tag_chunks([rows[i:i + chunk] for i in range(0, len(rows), chunk)]):
+        for sid, theme in zip(tables.themes.column("sentence_id").to_pylist(), tables.themes.column("theme").to_pylist()):
+            new_themes.setdefault(sid, set()).add(theme)
+        for sid, new_sentiment in zip(tables.tags.column("sentence_id").to_pylist(), tables.tags.column("sentiment").to_pylist()):
+            old = themes.get(sid, set())
+            if sid in labelled:
+                count("themes", old, old)
+                count("sentiment", {sentiment.get(sid)} - {None}, {sentiment.get(sid)} - {None})
+            else:
+                count("themes", old, new_themes.pop(sid, set()))
+                count("sentiment", {sentiment.get(sid)} - {None}, {new_sentiment})
+            new_themes.pop(sid, None)
+    out["sentences"] = sum(len(r[0]) for r in rows)
+    return out
 
 
 def _replace_tags(path: Path, tables: TagTables) -> int:
