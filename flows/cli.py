@@ -335,7 +335,8 @@ def cmd_models(args) -> int:
     print(f"Models for {warehouse} (trained ones in {folder}; * tags this warehouse):")
     print(format_rows(["", "version", "where", "date", "data hash", "core F1", "all F1", "sentiment F1", "state"], rows,
                       "table"), end="")
-    print("Sealed-split macro-F1 from each card. `findings models use VERSION` switches this warehouse's model and re-tags it.")
+    print("Macro-F1 from each card: the sealed split from m007 on; m001-m006 were scored on the first test split, since "
+          "retired (not comparable). `findings models use VERSION` switches this warehouse's model and re-tags it.")
     return 0
 
 
