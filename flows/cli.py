@@ -388,6 +388,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    _corpus_commands(add)
+    _warehouse_commands(add)
+    _label_commands(sub, debug)
+    _model_commands(add, debug)
+    return parser
+
+
+def _corpus_commands(add) -> None:
+    """refresh, serve, check-extraction: documents into the warehouse."""
     p = add("refresh", cmd_refresh, "Load new and changed documents into the warehouse (Prefect flow).")
     p.add_argument("--corpus", nargs="+", metavar="PATH", help="folders or files (default: corpus/sample)")
     p.add_argument("--warehouse", metavar="FILE", help="DuckDB file (default: $FINDINGS_WAREHOUSE or warehouse/findings.duckdb)")
@@ -410,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=900.0, metavar="SECONDS",
                    help="a run that finds another refresh writing waits up to SECONDS for it (default: 900)")
 
+    p = add("check-extraction", cmd_check_extraction, "Report PDF extraction quality per report format.")
+    from findings.corpus.check_extraction import add_arguments
+
+    add_arguments(p)
+
+
+def _warehouse_commands(add) -> None:
+    """status, query, retag: reading and re-tagging what is stored."""
     p = add("status", cmd_status, "Show the last refresh runs and what the warehouse holds.")
     p.add_argument("--warehouse", metavar="FILE")
     p.add_argument("--runs", type=_at_least_one, default=10, metavar="N", help="how many recent runs to show (default: 10)")
@@ -424,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="re-tag every sentence, not only stale ones")
     p.add_argument("--workers", type=_at_least_one, help="tagging processes (default: one per core)")
 
+
+def _label_commands(sub, debug) -> None:
+    """labels export | import | sample | check | merge | adjudicate."""
     labels_help = "Export sentences worth labelling; import filled-in labels; run a labelling round (sample, check, merge, adjudicate)."
     p = sub.add_parser("labels", help=labels_help, description=labels_help, parents=[debug])  # an action is required
     labels = p.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
@@ -467,6 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("step", choices=["draw", "merge"])
     q.add_argument("--batches", type=int, default=2, help="files to deal disagreements into (draw)")
     q.add_argument("--dir", default=str(LABELS_DIR))
+
+
+def _model_commands(add, debug) -> None:
+    """retrain, models [use], evaluate."""
     p = add("retrain", cmd_retrain, "Train on all labels, evaluate, version, show what the new model changes, promote "
             "unless the gate refuses it, re-tag (Prefect flow).")
     p.add_argument("--warehouse", metavar="FILE")
@@ -490,12 +514,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", metavar="FILE", help="also count how many labelled sentences a refresh found again "
                    "(default: $FINDINGS_WAREHOUSE, or warehouse/findings.duckdb if there is one)")
     p.add_argument("--cv", action="store_true", help="recompute grouped cross-validation now (4 fits) instead of the card's")
-
-    p = add("check-extraction", cmd_check_extraction, "Report PDF extraction quality per report format.")
-    from findings.corpus.check_extraction import add_arguments
-
-    add_arguments(p)
-    return parser
 
 
 # Commands that start processes (a pool, Prefect's temporary server, a served deployment's
