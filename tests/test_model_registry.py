@@ -77,6 +77,15 @@ def test_retrain_keeps_its_models_beside_the_warehouse_and_models_use_restores_t
     assert _stored(wh) == before                     # a refused model tags nothing
     for line in ("| front_door | core |", "| sentiment: negative |", f"F1 {SHIPPED}", f"F1 {new}"):
         assert line in printed, line
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    # the same table, as a Prefect markdown artifact (read over the API: this Prefect's client
+    # sends None for fields its server requires, so Artifact.get and read_artifacts answer 422)
+    found = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", timeout=30,
+                       json={"limit": 200, "offset": 0, "sort": "CREATED_DESC"}).raise_for_status().json()
+    assert any(a["key"] == "retrain-comparison" and a["type"] == "markdown"
+               and f"### {new} against the current {SHIPPED}" in a["data"] for a in found)
     changes = result["changes"]
     assert changes["sentences"] == len(before[0])
     for theme, c in changes["themes"].items():  # counts add up
