@@ -10,11 +10,10 @@ and the agreement of two annotators (the ceiling a model can reach):
 """
 from __future__ import annotations
 
-import json
 
 from findings.rules.tagger import SENTIMENTS, THEMES
 
-from . import scoring, train
+from . import registry, scoring, train
 from .labels import LABELS_FILE, SECOND_FILE, data_hash, project_labels, read_jsonl
 from .registry import REGISTRY, current_version, load_current
 
@@ -30,17 +29,19 @@ def agreement(ids: set[str] | None = None) -> dict:
                          [a.sentiment for a, _ in pairs], [b.sentiment for _, b in pairs])
 
 
+def _figure(point: float, interval: list[float] | None) -> str:
+    """'0.854 (0.83-0.88)': a figure and its interval."""
+    return f"{point:.3f} ({interval[0]:.2f}-{interval[1]:.2f})" if interval else f"{point:.3f}"
+
+
 def _cell(metrics: dict | None, *keys) -> str:
-    """'0.854 (0.83-0.88)' for a figure and its interval, '' when absent."""
+    """The figure at metrics[k1][k2]...[key] with its `key_ci` interval, '' when absent."""
     if not metrics or metrics.get("n") == 0:
         return ""
-    value, ci = metrics, metrics
-    for k in keys[:-1]:
-        value, ci = value[k], ci[k]
-    key = keys[-1]
-    point = value[key]
-    interval = ci.get(f"{key}_ci") if isinstance(ci, dict) else None
-    return f"{point:.3f} ({interval[0]:.2f}-{interval[1]:.2f})" if interval else f"{point:.3f}"
+    *path, key = keys
+    for k in path:
+        metrics = metrics[k]
+    return _figure(metrics[key], metrics.get(f"{key}_ci"))
 
 
 def table(title: str, columns: dict[str, dict | None]) -> list[str]:
@@ -57,8 +58,7 @@ def table(title: str, columns: dict[str, dict | None]) -> list[str]:
             if not m or not m.get("n"):
                 cells.append("")
             elif per:
-                f1, ci = m["sentiment"]["per_class_f1"][per], m["sentiment"].get("per_class_f1_ci", {}).get(per)
-                cells.append(f"{f1:.3f} ({ci[0]:.2f}-{ci[1]:.2f})" if ci else f"{f1:.3f}")
+                cells.append(_figure(m["sentiment"]["per_class_f1"][per], m["sentiment"].get("per_class_f1_ci", {}).get(per)))
             else:
                 cells.append(_cell(m, *keys))
         lines.append(f"{label:<24}{support:>8}  " + "".join(f"{c:<{width}}" for c in cells))
@@ -74,20 +74,14 @@ def table(title: str, columns: dict[str, dict | None]) -> list[str]:
     return lines
 
 
-def card_of(version: str | None) -> dict:
-    if not version:
-        return {}
-    path = REGISTRY / version / "card.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def report(warehouse=None, coverage: dict | None = None, cv: bool = False, progress=None) -> str:
     """The metrics as text; `coverage` (warehouse.labels.coverage of `warehouse`) adds how
     many labelled sentences that warehouse holds; `cv` recomputes cross-validation."""
     labels = project_labels()
     training, sealed = train.split(labels)
     model = load_current()
-    version = current_version() or "none (rules only)"
+    current = current_version()
+    version = current or "none (rules only)"
     sealed_ids = {l.id for l in sealed}
     lines = [f"model: {version}",
              f"sealed split: {len(sealed)} sentences of {len({train.authority_of(l) for l in sealed})} authorities "
@@ -95,7 +89,7 @@ def report(warehouse=None, coverage: dict | None = None, cv: bool = False, progr
     lines += table("SEALED SPLIT", {"model": train.evaluate(model, sealed) if model else None,
                                     "rules alone": train.evaluate(None, sealed),
                                     "annotators agree": agreement(sealed_ids)})
-    card = card_of(current_version())
+    card = registry.card(REGISTRY / current) if current else {}
     if cv:
         result = train.cross_validate(training, progress=progress)
         where = "computed now"

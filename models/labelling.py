@@ -19,9 +19,10 @@ import random
 from datetime import datetime
 from pathlib import Path
 
-from findings.rules.tagger import SENTIMENTS, THEMES
+from findings.rules.tagger import THEMES
 
-from .labels import LABELS_DIR, read_jsonl
+from .labels import LABELS_DIR, codebook_problems, read_jsonl
+from .selection import rank
 
 SHARED_PREFIX = "shared/corpus/"
 FIELDS = ("id", "text", "themes", "sentiment", "boilerplate", "document", "document_id", "sentence_id", "section",
@@ -93,17 +94,12 @@ def write_batches(chosen: list[dict], batches: int, folder: Path = LABELS_DIR, s
 
 
 def _valid(row: dict) -> list[str]:
-    """What is wrong with one label by the codebook (nothing: [])."""
-    problems = []
-    if not isinstance(row.get("themes"), list) or set(row["themes"]) - set(THEMES):
-        problems.append(f"themes must be a list from {', '.join(THEMES)}")
-    if row.get("sentiment") not in SENTIMENTS:
-        problems.append(f"sentiment {row.get('sentiment')!r} not in {', '.join(SENTIMENTS)}")
-    if not isinstance(row.get("boilerplate"), bool):
+    """What is wrong with one annotator's label (nothing: []): its types, then the codebook."""
+    themes, boilerplate = row.get("themes"), row.get("boilerplate")
+    problems = [] if isinstance(themes, list) else ["themes must be a list"]
+    if not isinstance(boilerplate, bool):
         problems.append("boilerplate must be true or false")
-    elif row["boilerplate"] and (row.get("themes") or row.get("sentiment") != "neutral"):
-        problems.append("boilerplate sentences get no themes and neutral sentiment")
-    return problems
+    return problems + codebook_problems(themes if isinstance(themes, list) else [], row.get("sentiment"), boilerplate is True)
 
 
 def check_batch(n: int, folder: Path = LABELS_DIR) -> tuple[int, list[str], list[str]]:
@@ -229,8 +225,6 @@ def choose(pool: list[dict], n: int, model, labels, share_random: float = 0.5, s
     """`n` items from `pool`: a `share_random` part at random (what a new authority's reports
     look like) and the rest those most worth labelling (`selection.rank`: the model unsure,
     rules and model disagreeing, themes with few labels)."""
-    from .selection import rank
-
     rng = random.Random(seed)
     picked = {i["id"]: i for i in rng.sample(pool, min(len(pool), round(n * share_random)))}
     rest = [i for i in pool if i["id"] not in picked]

@@ -175,6 +175,19 @@ def _label_rows(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
+def codebook_problems(themes: list[str], sentiment: str, boilerplate: bool) -> list[str]:
+    """What in one label the codebook does not allow (nothing: [])."""
+    problems = []
+    unknown = [t for t in themes if t not in THEMES]
+    if unknown:
+        problems.append(f"unknown theme {', '.join(map(repr, unknown))}; allowed: {', '.join(THEMES)}")
+    if sentiment not in SENTIMENTS:
+        problems.append(f"sentiment {sentiment!r} is not allowed; use one of: {', '.join(SENTIMENTS)}")
+    if boilerplate and (themes or sentiment != "neutral"):
+        problems.append("boilerplate sentences take no themes and neutral sentiment (codebook)")
+    return problems
+
+
 def _label_of(row: dict, where: str, annotator: str | None) -> tuple[Label | None, list[str]]:
     """One row as a Label and what is wrong with it by the codebook (None when unreadable)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in row]
@@ -188,15 +201,8 @@ def _label_of(row: dict, where: str, annotator: str | None) -> tuple[Label | Non
         boilerplate = _parse_bool(row.get("boilerplate"))
     except (ValueError, json.JSONDecodeError) as exc:
         return None, [f"{where}: {exc}."]
-    errors = []
-    unknown = [t for t in themes if t not in THEMES]
-    if unknown:
-        errors.append(f"{where}: unknown theme {', '.join(map(repr, unknown))}; allowed: {', '.join(THEMES)}.")
     sentiment = (row.get("sentiment") or "").strip()
-    if sentiment not in SENTIMENTS:
-        errors.append(f"{where}: sentiment {sentiment!r} is not allowed; use one of: {', '.join(SENTIMENTS)}.")
-    if boilerplate and (themes or sentiment != "neutral"):
-        errors.append(f"{where}: boilerplate sentences take no themes and neutral sentiment (codebook).")
+    errors = [f"{where}: {p}." for p in codebook_problems(themes, sentiment, boilerplate)]
     label = Label(
         id=row.get("id") or "I" + hashlib.sha1(f"{row.get('sentence_id')}\n{text}".encode()).hexdigest()[:10],
         text=text, themes=[t for t in THEMES if t in themes], sentiment=sentiment, boilerplate=boilerplate,

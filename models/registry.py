@@ -27,6 +27,12 @@ WEIGHT_FILES = ("model.npz", "model.json", "vocabularies.json")
 DIGESTS = "weights.sha256"
 
 
+def card(folder: Path) -> dict:
+    """A version's card ({} when it has none)."""
+    path = Path(folder) / "card.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def write_digests(folder: Path) -> None:
     """weights.sha256 of a newly registered version (sha256sum's format)."""
     lines = [f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}" for name in WEIGHT_FILES]
@@ -109,8 +115,7 @@ def versions(models_dir: Path | None = None) -> list[dict]:
         if root is None or not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "card.json").exists()):
-            card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
-            out[folder.name] = {"version": folder.name, "where": where, "folder": folder, "card": card,
+            out[folder.name] = {"version": folder.name, "where": where, "folder": folder, "card": card(folder),
                                 "weights": has_weights(folder), "refused": (folder / REFUSED).exists()}
     return [out[k] for k in sorted(out)]
 

@@ -2,7 +2,6 @@
 `findings evaluate`."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -129,7 +128,7 @@ def current_metrics(models_dir: Path | None, test: list[Label]) -> dict | None:
     try:
         model = registry.load(folder)
     except (OSError, ValueError, KeyError, TypeError):
-        return json.loads((folder / "card.json").read_text(encoding="utf-8"))["metrics"]
+        return registry.card(folder)["metrics"]
     return evaluate(model, test)
 
 
