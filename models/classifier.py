@@ -68,9 +68,16 @@ class ThemeModel:
     @classmethod
     def train(cls, version: str, texts, sections, rule_tags, themes: list[list[str]], sentiments: list[str],
               groups: list[str], params: dict | None = None, context: Context | None = None) -> tuple["ThemeModel", dict]:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import GroupKFold
 
+        # liblinear stops at its 1,000 iterations on the larger themes and says so once per fit
+        # (hundreds of lines per retrain, from worker threads); the card's figures are those of
+        # the weights it stops at, so the warning tells the user nothing they can act on.
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
         params = {**PARAMS, **(params or {})}
         features = Features(params).fit(texts, sections)
         X = features.transform(texts, sections, rule_tags, context)
